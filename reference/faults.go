@@ -1,0 +1,117 @@
+package reference
+
+import "slices"
+
+// Fault is a fault mode: a switch that breaks exactly one rule, so the harness can prove it
+// catches the breach. Each is read at exactly the place in the server where its rule lives.
+type Fault struct {
+	Name        string
+	Description string
+	// CaughtBy names what must catch the fault: conformance case IDs ("rfc959/4.1.2/...") or load
+	// checks ("load:misrouted" — a counter of the load report that must become non-zero).
+	CaughtBy []string
+}
+
+// fault is a bit in a faultSet.
+type fault uint32
+
+const (
+	faultSharedPasvPort fault = 1 << iota
+	faultNoIPCheck
+	faultSequentialPorts
+	faultPortReuse
+	faultPasvWrongAddress
+	faultEPSVAllIgnored
+	faultPortBounce
+	faultTruncate
+	faultBadReplyCodes
+	faultOutOfRangePort
+	faultStorNotAtomic
+	faultListenerLeak
+)
+
+// catalogue pairs each fault bit with its description. A function, not a variable, so callers
+// can never change the catalogue another caller sees.
+func catalogue() []struct {
+	bit fault
+	Fault
+} {
+	type entry = struct {
+		bit fault
+		Fault
+	}
+	return []entry{
+		{faultSharedPasvPort, Fault{"shared-pasv-port",
+			"every PASV/EPSV returns one shared port; an arriving data connection goes to the oldest pending transfer of any session from the same client IP",
+			[]string{"rfc959/4.1.2/pasv-distinct-ports-sessions", "rfc2577/5/pasv-port-per-transfer", "load:misrouted", "load:shared_while_pending"}}},
+		{faultNoIPCheck, Fault{"no-ip-check",
+			"a data connection is accepted from any IP, not only the control connection's",
+			[]string{"rfc2577/5/pasv-foreign-ip-refused", "load:stolen"}}},
+		{faultSequentialPorts, Fault{"sequential-ports",
+			"passive ports are handed out in ascending order instead of at random, so the next one is predictable",
+			[]string{"rfc2577/5/pasv-ports-unpredictable"}}},
+		{faultPortReuse, Fault{"port-reuse",
+			"a passive port still pending in one session is handed to a second session from the same IP",
+			[]string{"rfc959/4.1.2/pasv-distinct-ports-sessions", "load:shared_while_pending", "load:misrouted"}}},
+		{faultPasvWrongAddress, Fault{"pasv-wrong-address",
+			"227 replies carry 127.9.9.9, an address the client cannot reach, instead of the server's",
+			[]string{"rfc959/4.1.2/pasv-address"}}},
+		{faultEPSVAllIgnored, Fault{"epsv-all-ignored",
+			"after EPSV ALL, PASV, PORT and EPRT are still accepted",
+			[]string{"rfc2428/4/epsv-all-refuses-others"}}},
+		{faultPortBounce, Fault{"port-bounce",
+			"PORT and EPRT accept any address and any port, so the server can be bounced at a third host",
+			[]string{"rfc2577/3/port-foreign-address-refused", "rfc2577/3/port-below-1024-refused", "rfc2577/3/eprt-foreign-address-refused"}}},
+		{faultTruncate, Fault{"truncate",
+			"every other RETR (the first included) ends halfway through the file yet replies 226",
+			[]string{"rfc959/3.1/retr-byte-exact", "load:corrupt"}}},
+		{faultBadReplyCodes, Fault{"bad-reply-codes",
+			"an unknown command is answered 200 instead of 500/502",
+			[]string{"rfc959/5.4/unknown-command"}}},
+		{faultOutOfRangePort, Fault{"out-of-range-port",
+			"when the passive range is exhausted, PASV/EPSV falls back to a kernel-chosen port outside the range instead of replying 425",
+			[]string{"rfc2577/5/pasv-range-exhausted", "load:port_out_of_range"}}},
+		{faultStorNotAtomic, Fault{"stor-not-atomic",
+			"STOR writes straight to the final name, so a client killed mid-upload leaves a partial file",
+			[]string{"rfc959/4.1.3/stor-interrupted-no-partial"}}},
+		{faultListenerLeak, Fault{"listener-leak",
+			"a new PASV/EPSV leaves the previous unused passive listener open until the session ends",
+			[]string{"rfc959/4.1.2/pasv-replaces-previous", "rfc2577/5/pasv-range-exhausted"}}},
+	}
+}
+
+// Faults returns the catalogue of fault modes, in a fresh slice.
+func Faults() []Fault {
+	var out []Fault
+	for _, e := range catalogue() {
+		f := e.Fault
+		f.CaughtBy = slices.Clone(f.CaughtBy)
+		out = append(out, f)
+	}
+	return out
+}
+
+func faultNames() []string {
+	var names []string
+	for _, e := range catalogue() {
+		names = append(names, e.Name)
+	}
+	return names
+}
+
+func knownFault(name string) bool { return slices.Contains(faultNames(), name) }
+
+// faultSet is the set of fault modes a server runs with.
+type faultSet uint32
+
+func newFaultSet(names []string) faultSet {
+	var s faultSet
+	for _, e := range catalogue() {
+		if slices.Contains(names, e.Name) {
+			s |= faultSet(e.bit)
+		}
+	}
+	return s
+}
+
+func (s faultSet) has(f fault) bool { return s&faultSet(f) != 0 }
