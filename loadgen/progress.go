@@ -1,0 +1,195 @@
+package loadgen
+
+import (
+	"fmt"
+	"io"
+	"os"
+	"sync"
+	"time"
+
+	"github.com/vbauerster/mpb/v8"
+	"github.com/vbauerster/mpb/v8/decor"
+	"golang.org/x/sys/unix"
+
+	"github.com/ftpspec/ftpspec/reports"
+)
+
+// ProgressObserver is an Observer that draws on a writer; Close finishes the drawing.
+type ProgressObserver interface {
+	Observer
+	Close()
+}
+
+// IsTerminal reports whether w is a terminal (bars) rather than a file or pipe (plain lines).
+func IsTerminal(w io.Writer) bool {
+	f, ok := w.(*os.File)
+	if !ok {
+		return false
+	}
+	_, err := unix.IoctlGetTermios(int(f.Fd()), unix.TCGETS)
+	return err == nil
+}
+
+// NewProgress returns bars on a terminal, and otherwise a plain line every interval (and at each
+// phase), which is what a CI log wants.
+func NewProgress(w io.Writer, every time.Duration) ProgressObserver {
+	if IsTerminal(w) {
+		return NewBars(w)
+	}
+	return NewLines(w, every)
+}
+
+// Lines writes one line of totals every interval and at each change of phase.
+type Lines struct {
+	w     io.Writer
+	every time.Duration
+	last  time.Time
+	phase string
+	p     Progress
+}
+
+// NewLines returns an Observer writing plain progress lines to w.
+func NewLines(w io.Writer, every time.Duration) *Lines {
+	if every <= 0 {
+		every = 5 * time.Second
+	}
+	return &Lines{w: w, every: every}
+}
+
+// Phase implements Observer.
+func (l *Lines) Phase(name string, total int) {
+	if l.phase != "" && l.phase != name {
+		l.line()
+	}
+	l.phase = name
+	if total > 0 {
+		fmt.Fprintf(l.w, "%s: %d to do\n", name, total)
+	} else {
+		fmt.Fprintf(l.w, "%s\n", name)
+	}
+	l.last = time.Now()
+}
+
+// Transfer implements Observer.
+func (l *Lines) Transfer(*reports.TransferRecord) {}
+
+// Progress implements Observer.
+func (l *Lines) Progress(p Progress) {
+	l.p = p
+	if time.Since(l.last) >= l.every {
+		l.line()
+		l.last = time.Now()
+	}
+}
+
+// Close writes the final line.
+func (l *Lines) Close() { l.line() }
+
+func (l *Lines) line() {
+	p := l.p
+	if p.Phase != "load" && p.Phase != "" {
+		if p.PhaseSize > 0 {
+			fmt.Fprintf(l.w, "%s: %d/%d, %.1fs\n", p.Phase, p.Done, p.PhaseSize, p.Elapsed.Seconds())
+		}
+		return
+	}
+	fmt.Fprintln(l.w, summaryLine(p))
+}
+
+// summaryLine formats the load totals on one line.
+func summaryLine(p Progress) string {
+	c := p.Counts
+	done := fmt.Sprintf("%d", c.Attempted)
+	if p.Planned > 0 {
+		done = fmt.Sprintf("%d/%d", c.Attempted, p.Planned)
+	}
+	return fmt.Sprintf("load: %s transfers: %d ok, %d failed, %d misrouted, %d corrupt, %d stolen; %d sessions, %d data connections open (peak %d); %s in %.1fs",
+		done, c.OK, c.Failed, c.Misrouted, c.Corrupt, c.Stolen, p.Sessions, p.OpenData, p.PeakData, formatBytes(p.Bytes), p.Elapsed.Seconds())
+}
+
+func formatBytes(n int64) string {
+	switch {
+	case n >= 1<<30:
+		return fmt.Sprintf("%.2f GiB", float64(n)/(1<<30))
+	case n >= 1<<20:
+		return fmt.Sprintf("%.1f MiB", float64(n)/(1<<20))
+	case n >= 1<<10:
+		return fmt.Sprintf("%.1f KiB", float64(n)/(1<<10))
+	}
+	return fmt.Sprintf("%d B", n)
+}
+
+// Bars draws an mpb bar per phase.
+type Bars struct {
+	p   *mpb.Progress
+	mu  sync.Mutex
+	bar *mpb.Bar
+	cur Progress
+}
+
+// NewBars returns an Observer drawing bars on w (a terminal).
+func NewBars(w io.Writer) *Bars {
+	return &Bars{p: mpb.New(mpb.WithOutput(w), mpb.WithWidth(40), mpb.WithRefreshRate(150*time.Millisecond), mpb.WithAutoRefresh())}
+}
+
+func (b *Bars) snapshot() Progress {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.cur
+}
+
+// Phase implements Observer.
+func (b *Bars) Phase(name string, total int) {
+	b.mu.Lock()
+	old := b.bar
+	b.mu.Unlock()
+	if old != nil {
+		old.SetTotal(-1, true)
+	}
+	info := func(decor.Statistics) string {
+		p := b.snapshot()
+		if name != "load" {
+			return fmt.Sprintf("%.1fs", p.Elapsed.Seconds())
+		}
+		c := p.Counts
+		return fmt.Sprintf("%d ok %d failed %d misrouted %d corrupt %d stolen | %d open (peak %d) | %s",
+			c.OK, c.Failed, c.Misrouted, c.Corrupt, c.Stolen, p.OpenData, p.PeakData, formatBytes(p.Bytes))
+	}
+	bar := b.p.AddBar(int64(max(total, 0)),
+		mpb.PrependDecorators(decor.Name(fmt.Sprintf("%-8s", name)), decor.CountersNoUnit("%d/%d ")),
+		mpb.AppendDecorators(decor.Any(info)),
+	)
+	b.mu.Lock()
+	b.bar = bar
+	b.mu.Unlock()
+}
+
+// Transfer implements Observer.
+func (b *Bars) Transfer(*reports.TransferRecord) {}
+
+// Progress implements Observer.
+func (b *Bars) Progress(p Progress) {
+	b.mu.Lock()
+	b.cur = p
+	bar := b.bar
+	b.mu.Unlock()
+	if bar == nil {
+		return
+	}
+	n := p.Done
+	if p.Phase == "load" {
+		n = p.Counts.Attempted
+	}
+	bar.SetCurrent(int64(n))
+}
+
+// Close completes the last bar and waits for the drawing to finish.
+func (b *Bars) Close() {
+	b.mu.Lock()
+	bar := b.bar
+	b.mu.Unlock()
+	if bar != nil {
+		bar.SetTotal(-1, true)
+	}
+	b.p.Wait()
+}
