@@ -1,0 +1,51 @@
+# ftpspec — the two commands a new user needs are `make run` and `make test`.
+GO      ?= go
+BIN     := bin/ftpspec
+OUT     := out
+VERSION := $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
+LDFLAGS := -X main.version=$(VERSION)
+
+.PHONY: build run test vet race selftest bench interop load-6k fuzz report-check clean
+
+build:
+	$(GO) build -ldflags "$(LDFLAGS)" -o $(BIN) ./cmd/ftpspec
+
+# A full conformance + same-IP passive load run against the embedded reference server.
+run: build
+	@mkdir -p $(OUT)
+	$(BIN) conform --json $(OUT)/conform.json --junit $(OUT)/junit.xml
+	$(BIN) load --sessions 200 --transfers 5 --size 65536 --json $(OUT)/load.json
+	$(BIN) report merge $(OUT)/conform.json $(OUT)/load.json -o $(OUT)/run.json
+	$(BIN) report $(OUT)/run.json --html $(OUT)/report.html --markdown $(OUT)/summary.md
+	@echo
+	@echo "results: $(CURDIR)/$(OUT)/run.json"
+	@echo "report:  $(CURDIR)/$(OUT)/report.html"
+
+test: vet race selftest
+
+vet:
+	$(GO) vet ./...
+
+race:
+	$(GO) test -race -count=1 -timeout 20m ./...
+
+selftest: build
+	$(BIN) selftest
+
+bench: build
+	scripts/bench.sh
+
+interop: build
+	scripts/interop.sh
+
+load-6k: build
+	scripts/load-6k.sh
+
+fuzz:
+	scripts/fuzz.sh
+
+report-check: build
+	scripts/report-check.sh
+
+clean:
+	rm -rf bin $(OUT)
