@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"io/fs"
+	"net/netip"
 	"os"
 	"path"
 	"slices"
@@ -177,8 +178,8 @@ func (s *session) dispatch(line []byte) error {
 		s.reply(500, "Syntax error, command unrecognized.")
 		return nil
 	}
-	if x := s.runningTransfer(); x != nil && !cmd.urgent {
-		<-x.done // commands after a transfer command run after it, in order
+	if x := s.runningTransfer(); x == nil || !cmd.urgent {
+		s.settle() // commands after a transfer command run after its last reply, in order
 	}
 	if cmd.login && s.user == nil {
 		s.reply(530, "Please login with USER and PASS.")
@@ -310,12 +311,32 @@ func (s *session) cmdNotImplemented(string) error {
 }
 
 // cmdREIN resets the session to its state right after the greeting (RFC 959 §4.1.1). A transfer in
-// progress has already completed: dispatch waits for it.
+// progress has already completed: dispatch waits for it. On a TLS session the reply goes out
+// protected, then TLS is closed in both directions and the connection continues in the clear
+// (RFC 4217 §13); the client must send its close_notify before any plaintext.
 func (s *session) cmdREIN(string) error {
-	if s.tls != nil {
-		// RFC 4217 §13 requires clearing TLS on REIN; going back to plaintext on the same socket
-		// is not supported here, so refuse rather than pretend.
-		s.reply(502, "REIN is not available on a TLS-protected session.")
+	if s.tls != nil && !s.implicit {
+		s.reply(220, "Service ready for new user; TLS is being cleared.")
+		tc := s.tls.conn
+		if err := tc.CloseWrite(); err != nil {
+			return errQuit
+		}
+		tc.SetReadDeadline(time.Now().Add(handshakeTimeout(s.srv.cfg.Timeouts.Data)))
+		if _, err := io.Copy(io.Discard, tc); err != nil {
+			return errQuit // no close_notify from the client: the stream cannot be trusted
+		}
+		s.wmu.Lock()
+		s.conn = s.raw
+		s.wmu.Unlock()
+		s.lr.reset(s.raw)
+		s.tls = nil
+		s.reset()
+		s.host = ""
+		return nil
+	}
+	if s.implicit {
+		// An implicit-TLS connection cannot continue in the clear.
+		s.reply(502, "REIN is not available on an implicit TLS connection.")
 		return nil
 	}
 	s.reset()
@@ -350,7 +371,9 @@ func (s *session) cmdTYPE(arg string) error {
 	case len(f) == 1 && f[0] == "I", len(f) == 2 && f[0] == "L" && f[1] == "8":
 		s.ascii = false
 		s.reply(200, "Switching to Binary mode.")
-	case len(f) == 1 && f[0] == "A", len(f) == 2 && f[0] == "A" && f[1] == "N":
+	case len(f) == 1 && f[0] == "A", len(f) == 2 && f[0] == "A" && (f[1] == "N" || f[1] == "T"):
+		// RFC 1123 §4.1.2.2: "A host that makes no distinction between TYPE N and TYPE T SHOULD
+		// implement TYPE T to be identical to TYPE N."
 		s.ascii = true
 		s.reply(200, "Switching to ASCII mode.")
 	case len(f) >= 1 && len(f) <= 2 && slices.Contains([]string{"A", "E", "I", "L"}, f[0]):
@@ -583,12 +606,10 @@ func (s *session) cmdHELP(arg string) error {
 
 func (s *session) cmdSTAT(arg string) error {
 	if x := s.runningTransfer(); x != nil && strings.TrimSpace(arg) == "" {
-		s.reply(213, fmt.Sprintf("Status: %s of %s, %d bytes transferred.", x.verb, sanitize(x.name), x.bytes.Load()))
+		s.reply(213, fmt.Sprintf("Status: %s of %s, %d bytes transferred.", x.verb, sanitize(x.name), x.progress()))
 		return nil
 	}
-	if x := s.runningTransfer(); x != nil {
-		<-x.done
-	}
+	s.settle()
 	if strings.TrimSpace(arg) == "" {
 		lines := []string{"Connected from " + s.remote.String()}
 		if s.user != nil {
@@ -646,7 +667,11 @@ func (s *session) features() []string {
 	return append(f, "REST STREAM", "SIZE", "TVFS", "UTF8")
 }
 
-func (s *session) cmdFEAT(string) error {
+func (s *session) cmdFEAT(arg string) error {
+	if strings.TrimSpace(arg) != "" {
+		s.reply(501, "FEAT takes no argument.") // RFC 2389 §3.2
+		return nil
+	}
 	s.replyLines(211, "Features:", s.features(), "End")
 	return nil
 }
@@ -691,34 +716,72 @@ func (s *session) cmdHOST(arg string) error {
 		s.reply(503, "HOST must come before login.")
 		return nil
 	}
-	h := strings.ToLower(strings.TrimSpace(arg))
-	if strings.HasPrefix(h, "[") && strings.HasSuffix(h, "]") {
-		h = h[1 : len(h)-1]
-	}
-	if !validHostname(h) {
+	h, literal, ok := parseHostArg(arg)
+	switch {
+	case !ok:
+		// Includes "HOST name:port": "the server-PI MUST respond with a 501 reply if the client
+		// sends a HOST command with syntax like" that (RFC 7151 §3.1).
 		s.reply(501, "Syntax error in hostname.")
 		return nil
-	}
-	if _, ok := s.srv.hosts[h]; !ok {
-		// Without virtual hosts configured, any name is this server itself.
-		if len(s.srv.hosts) > 0 {
+	case literal.IsValid() && literal != s.local && !s.isPublicIP(literal):
+		// "if the IPv4 or IPv6 literal address specified by the client does not match the literal
+		// address for the server, the server MUST respond with a 504 reply" (RFC 7151 §3.1).
+		s.reply(504, "That address is not this server's.")
+		return nil
+	case !literal.IsValid() && len(s.srv.hosts) > 0:
+		if _, known := s.srv.hosts[h]; !known {
 			s.reply(504, "Unknown virtual host.")
 			return nil
 		}
 	}
+	// Without configured virtual hosts every valid name reaches the one site; the session is then
+	// exactly as without HOST.
 	s.host = h
 	s.pendingUser = ""
 	s.reply(220, "Host accepted.")
 	return nil
 }
 
+func (s *session) isPublicIP(a netip.Addr) bool {
+	p, err := netip.ParseAddr(s.srv.cfg.PublicIP)
+	return err == nil && p.Unmap() == a
+}
+
+// parseHostArg parses RFC 7151 §3.1's hostname: a domain name of letters, digits and hyphens
+// (labels neither starting nor ending with a hyphen), an IPv4 literal, or an IPv6 literal in
+// brackets. The name comes back lower-cased; literal is set for address literals.
+func parseHostArg(arg string) (name string, literal netip.Addr, ok bool) {
+	h := strings.ToLower(strings.TrimSpace(arg))
+	if inner, found := strings.CutPrefix(h, "["); found {
+		inner, closed := strings.CutSuffix(inner, "]")
+		a, err := netip.ParseAddr(inner)
+		if !closed || err != nil || !a.Is6() || a.Zone() != "" {
+			return "", netip.Addr{}, false
+		}
+		return h, a.Unmap(), true
+	}
+	if a, err := netip.ParseAddr(h); err == nil {
+		if !a.Is4() {
+			return "", netip.Addr{}, false // IPv6 literals need brackets
+		}
+		return h, a, true
+	}
+	return h, netip.Addr{}, validHostname(h)
+}
+
 func validHostname(h string) bool {
-	if h == "" || len(h) > 255 {
+	h = strings.TrimSuffix(h, ".")
+	if h == "" || len(h) > 253 {
 		return false
 	}
-	for _, c := range h {
-		if !(c == '.' || c == '-' || c == ':' || '0' <= c && c <= '9' || 'a' <= c && c <= 'z') {
+	for _, label := range strings.Split(h, ".") {
+		if label == "" || len(label) > 63 || label[0] == '-' || label[len(label)-1] == '-' {
 			return false
+		}
+		for _, c := range label {
+			if !(c == '-' || '0' <= c && c <= '9' || 'a' <= c && c <= 'z') {
+				return false
+			}
 		}
 	}
 	return true
@@ -783,8 +846,9 @@ func (s *session) cmdMLST(arg string) error {
 		s.reply(550, "MLST: "+fsReason(err)+".")
 		return nil
 	}
-	line := s.facts(nil, info, v, v == s.cwd && info.IsDir(), v)
-	// RFC 3659 §7.2: the one fact line is sent after a single space.
+	// RFC 3659 §7.2: the one fact line is sent after a single space; a directory is type=dir
+	// (cdir is for the heading of an MLSD listing).
+	line := s.facts(nil, info, v, false, v)
 	s.replyLines(250, "Listing "+sanitize(v), []string{strings.TrimSuffix(string(line), "\r\n")}, "End")
 	return nil
 }
@@ -879,7 +943,7 @@ func (s *session) stat(v string) (fs.FileInfo, error) {
 	switch k, name, size := parseSynthetic(v); k {
 	case synthDir:
 		return synthInfo{name: path.Base(v), dir: true}, nil
-	case synthFile:
+	case synthFileKind:
 		return synthInfo{name: name, size: size}, nil
 	case synthInvalid:
 		return nil, fs.ErrNotExist
@@ -890,8 +954,8 @@ func (s *session) stat(v string) (fs.FileInfo, error) {
 // openRead opens v for reading; synthetic files come from internal/payload.
 func (s *session) openRead(v string) (io.ReadSeekCloser, fs.FileInfo, error) {
 	switch k, name, size := parseSynthetic(v); k {
-	case synthFile:
-		return syntheticFile(name, size), synthInfo{name: name, size: size}, nil
+	case synthFileKind:
+		return s.srv.syntheticFile(name, size), synthInfo{name: name, size: size}, nil
 	case synthDir:
 		return nil, nil, errors.New("not a plain file")
 	case synthInvalid:

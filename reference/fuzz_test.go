@@ -57,7 +57,7 @@ func FuzzResolvePath(f *testing.F) {
 		if strings.HasPrefix(name, "/") || name == ".." || strings.HasPrefix(name, "../") || strings.Contains(name, "/../") || strings.HasSuffix(name, "/..") {
 			t.Fatalf("rootName(%q) = %q escapes", v, name)
 		}
-		if k, n, size := parseSynthetic(v); k == synthFile && (n == "" || strings.Contains(n, "/") || size < 0) {
+		if k, n, size := parseSynthetic(v); k == synthFileKind && (n == "" || strings.Contains(n, "/") || size < 0) {
 			t.Fatalf("parseSynthetic(%q) = %q %d", v, n, size)
 		}
 	})

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"crypto/rand"
+	"net"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -169,6 +170,26 @@ assert n == 12345, n
 f.quit(); print("ok")
 `
 	assert.Contains(t, run(t, py, "-c", script, host, port), "ok")
+
+	// Over IPv6 ftplib itself chooses EPSV.
+	if ln, err := net.Listen("tcp", "[::1]:0"); err != nil {
+		t.Logf("no IPv6 loopback: skipping ftplib over [::1] (%v)", err)
+		return
+	} else {
+		ln.Close()
+	}
+	srv6 := startTest(t, func(c *Config) { c.Listen = "[::1]:0" })
+	_, port6, _ := net.SplitHostPort(srv6.Addr())
+	script6 := `
+import ftplib, io, sys
+f = ftplib.FTP(); f.connect("::1", int(sys.argv[1])); f.login("test", "test")
+f.storbinary("STOR six.bin", io.BytesIO(b"6" * 1000))
+buf = io.BytesIO(); f.retrbinary("RETR six.bin", buf.write)
+assert buf.getvalue() == b"6" * 1000
+assert [n for n, x in f.mlsd() if x["type"] == "file"] == ["six.bin"], list(f.mlsd())
+f.quit(); print("ok6")
+`
+	assert.Contains(t, run(t, py, "-c", script6, port6), "ok6")
 }
 
 func TestPythonFtplibTLSWithoutReuse(t *testing.T) {

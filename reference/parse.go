@@ -15,6 +15,8 @@ import (
 const (
 	telnetIAC  = 255
 	telnetWILL = 251
+	telnetWONT = 252
+	telnetDO   = 253
 	telnetDONT = 254
 	telnetSB   = 250
 	telnetSE   = 240
@@ -33,7 +35,8 @@ type lineReader struct {
 	buf        []byte
 	start, end int
 	max        int
-	discarding bool // inside a line longer than max: drop it up to its LF
+	discarding bool   // inside a line longer than max: drop it up to its LF
+	refusals   []byte // Telnet refusals (IAC DONT/WONT) owed for the last line's negotiations
 }
 
 const lineReaderInitial = 256
@@ -67,7 +70,7 @@ func (lr *lineReader) readLine() ([]byte, error) {
 				lr.compact()
 				return nil, errLineTooLong
 			}
-			line = cleanLine(line)
+			line, lr.refusals = cleanLine(line, lr.refusals[:0])
 			if bytes.IndexByte(line, 0) >= 0 {
 				return nil, errNULInLine
 			}
@@ -116,8 +119,11 @@ func (lr *lineReader) compact() {
 	}
 }
 
-// cleanLine removes Telnet command sequences and the trailing CR, in place.
-func cleanLine(line []byte) []byte {
+// cleanLine removes Telnet command sequences and the trailing CR, in place, and appends to
+// refusals the answer each option negotiation is owed: RFC 1123 §4.1.2.12 — "a server-FTP MUST be
+// capable of accepting and refusing Telnet negotiations (i.e., sending DONT/WONT)". WILL is
+// answered DONT and DO is answered WONT; DONT and WONT need no answer, as no option is ever on.
+func cleanLine(line, refusals []byte) ([]byte, []byte) {
 	if bytes.IndexByte(line, telnetIAC) >= 0 {
 		out := line[:0]
 		for i := 0; i < len(line); i++ {
@@ -134,6 +140,14 @@ func cleanLine(line []byte) []byte {
 				out = append(out, telnetIAC)
 				i++
 			case op >= telnetWILL && op <= telnetDONT: // option negotiation: IAC verb option
+				if i+2 < len(line) && len(refusals) < 48 {
+					switch op {
+					case telnetWILL:
+						refusals = append(refusals, telnetIAC, telnetDONT, line[i+2])
+					case telnetDO:
+						refusals = append(refusals, telnetIAC, telnetWONT, line[i+2])
+					}
+				}
 				i += 2
 			case op == telnetSB: // subnegotiation: skip to IAC SE
 				j := bytes.Index(line[i+2:], []byte{telnetIAC, telnetSE})
@@ -148,7 +162,7 @@ func cleanLine(line []byte) []byte {
 		}
 		line = out
 	}
-	return bytes.TrimSuffix(line, []byte{'\r'})
+	return bytes.TrimSuffix(line, []byte{'\r'}), refusals
 }
 
 // parseCommand splits a command line into its verb (upper-cased) and argument (RFC 959 §5.3:

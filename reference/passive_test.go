@@ -19,14 +19,14 @@ import (
 )
 
 func TestPassivePortsDistinctAndInRange(t *testing.T) {
-	srv := startTest(t, func(c *Config) { c.PasvPorts = PortRange{21000, 21199} })
+	srv := startTest(t, func(c *Config) { c.PasvPorts = PortRange{12000, 12199} })
 	seen := map[int]bool{}
 	// Many sessions, each with a pending PASV: no port may be handed out twice while pending.
 	for i := 0; i < 40; i++ {
 		c := loggedIn(t, srv)
 		host, port := c.pasv()
 		assert.Equal(t, "127.0.0.1", host, "227 carries the control connection's address")
-		assert.True(t, port >= 21000 && port <= 21199, "port %d outside the range", port)
+		assert.True(t, port >= 12000 && port <= 12199, "port %d outside the range", port)
 		assert.False(t, seen[port], "port %d handed out twice while pending", port)
 		seen[port] = true
 	}
@@ -34,7 +34,7 @@ func TestPassivePortsDistinctAndInRange(t *testing.T) {
 }
 
 func TestPassivePortsRandom(t *testing.T) {
-	srv := startTest(t, func(c *Config) { c.PasvPorts = PortRange{21200, 21999} })
+	srv := startTest(t, func(c *Config) { c.PasvPorts = PortRange{12200, 12999} })
 	c := loggedIn(t, srv)
 	var ports []int
 	for i := 0; i < 12; i++ {
@@ -52,7 +52,7 @@ func TestPassivePortsRandom(t *testing.T) {
 
 func TestSequentialPortsFault(t *testing.T) {
 	srv := startTest(t, func(c *Config) {
-		c.PasvPorts = PortRange{22000, 22999}
+		c.PasvPorts = PortRange{13000, 13999}
 		c.Faults = []string{"sequential-ports"}
 	})
 	var prev int
@@ -103,9 +103,9 @@ func TestPassiveRangeExhaustion(t *testing.T) {
 		fault bool
 	}{{"425", false}, {"out-of-range-port fault", true}} {
 		t.Run(tc.name, func(t *testing.T) {
-			lo := 23000
+			lo := 14000
 			if tc.fault {
-				lo = 23010
+				lo = 14010
 			}
 			srv := startTest(t, func(c *Config) {
 				c.PasvPorts = PortRange{lo, lo + 4}
@@ -349,8 +349,9 @@ func TestUploadAtomic(t *testing.T) {
 			got, err := os.ReadFile(final)
 			switch {
 			case tc.wantPartial:
-				require.NoError(t, err)
-				assert.Positive(t, len(got))
+				// The upload failed, yet the fault leaves what arrived under the final name.
+				require.NoError(t, err, "the fault leaves the file under its final name")
+				assert.LessOrEqual(t, len(got), 3<<20)
 			case tc.existing:
 				assert.Equal(t, "old", string(got))
 			default:
@@ -375,9 +376,9 @@ func TestDataConnectionTimeout(t *testing.T) {
 }
 
 func TestPortAllocatorSkipsBusyPorts(t *testing.T) {
-	a := newPortAllocator(PortRange{24000, 24002}, 0)
+	a := newPortAllocator(PortRange{14100, 14102}, 0)
 	var held []net.Listener
-	for _, p := range []int{24000, 24002} {
+	for _, p := range []int{14100, 14102} {
 		ln, err := net.Listen("tcp", "127.0.0.1:"+strconv.Itoa(p))
 		require.NoError(t, err)
 		held = append(held, ln)
@@ -389,7 +390,7 @@ func TestPortAllocatorSkipsBusyPorts(t *testing.T) {
 	}()
 	ln, port, err := a.listen(netipLoopback())
 	require.NoError(t, err)
-	assert.Equal(t, 24001, port)
+	assert.Equal(t, 14101, port)
 	_, _, err = a.listen(netipLoopback())
 	assert.ErrorIs(t, err, errPortsExhausted)
 	ln.Close()

@@ -120,7 +120,8 @@ func TestReplyCodes(t *testing.T) {
 		{"TYPE A N", true, []string{"TYPE A N"}, 200},
 		{"TYPE L 8", true, []string{"TYPE L 8"}, 200},
 		{"TYPE E", true, []string{"TYPE E"}, 504},
-		{"TYPE A T", true, []string{"TYPE A T"}, 504},
+		{"TYPE A T is TYPE A N", true, []string{"TYPE A T"}, 200},
+		{"TYPE A C", true, []string{"TYPE A C"}, 504},
 		{"TYPE L 7", true, []string{"TYPE L 7"}, 504},
 		{"TYPE garbage", true, []string{"TYPE Q"}, 501},
 		{"MODE S", true, []string{"MODE S"}, 200},
@@ -170,6 +171,14 @@ func TestReplyCodes(t *testing.T) {
 		{"HOST", false, []string{"HOST localhost"}, 220},
 		{"HOST after login", true, []string{"HOST localhost"}, 503},
 		{"HOST invalid", false, []string{"HOST bad_name!"}, 501},
+		{"HOST bad label", false, []string{"HOST -bad_name-."}, 501},
+		{"HOST with port", false, []string{"HOST 192.0.2.1:2112"}, 501},
+		{"HOST bare IPv6", false, []string{"HOST ::1"}, 501},
+		{"HOST foreign literal", false, []string{"HOST 192.0.2.1"}, 504},
+		{"HOST foreign IPv6 literal", false, []string{"HOST [::1]"}, 504},
+		{"HOST own literal", false, []string{"HOST 127.0.0.1"}, 220},
+		{"HOST then login", false, []string{"HOST localhost", "USER test", "PASS test"}, 230},
+		{"FEAT with argument", false, []string{"FEAT x"}, 501},
 		{"PBSZ before AUTH", false, []string{"PBSZ 0"}, 503},
 		{"PROT before AUTH", false, []string{"PROT P"}, 503},
 		{"CCC in the clear", false, []string{"CCC"}, 533},
@@ -570,13 +579,29 @@ func TestSessionLimits(t *testing.T) {
 }
 
 func TestIdleTimeout(t *testing.T) {
-	srv := startTest(t, func(c *Config) { c.Timeouts.Idle = 200 * time.Millisecond })
-	c := dialCtl(t, srv.Addr())
-	code, text := c.read()
-	assert.Equal(t, 421, code, text)
-	c.c.SetReadDeadline(time.Now().Add(2 * time.Second))
-	_, err := c.r.ReadByte()
-	assert.ErrorIs(t, err, io.EOF)
+	srv := startTest(t, func(c *Config) { c.Timeouts.Idle = 300 * time.Millisecond })
+	for _, tc := range []struct {
+		name  string
+		setup func(c *ctl)
+	}{
+		{"after the greeting", func(*ctl) {}},
+		{"after a transfer", func(c *ctl) {
+			c.login("test", "test")
+			assert.Len(t, c.retr("/synthetic/100/x"), 100)
+		}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			c := dialCtl(t, srv.Addr())
+			tc.setup(c)
+			start := time.Now()
+			code, text := c.read()
+			assert.Equal(t, 421, code, text)
+			assert.Less(t, time.Since(start), 2*time.Second)
+			c.c.SetReadDeadline(time.Now().Add(2 * time.Second))
+			_, err := c.r.ReadByte()
+			assert.ErrorIs(t, err, io.EOF)
+		})
+	}
 }
 
 func TestMalformedInput(t *testing.T) {
@@ -592,7 +617,7 @@ func TestMalformedInput(t *testing.T) {
 		{"after a long line", "NOOP\r\n", 200},
 		{"NUL byte", "NO\x00OP\r\n", 500},
 		{"telnet IP DM before ABOR", "\xff\xf4\xff\xf2NOOP\r\n", 200},
-		{"telnet option negotiation", "\xff\xfd\x01NOOP\r\n", 200},
+		{"telnet DONT and WONT need no answer", "\xff\xfe\x01\xff\xfc\x18NOOP\r\n", 200},
 		{"escaped IAC in argument", "USER a\xff\xffb\r\n", 331},
 		{"lower case", "noop\r\n", 200},
 		{"empty line", "\r\n", 500},
@@ -606,6 +631,15 @@ func TestMalformedInput(t *testing.T) {
 			assert.Equal(t, tc.want, code, text)
 		})
 	}
+	// RFC 1123 §4.1.2.12: option negotiation is refused, WILL with DONT and DO with WONT.
+	_, err := io.WriteString(c.c, "\xff\xfb\x18\xff\xfd\x01NOOP\r\n")
+	require.NoError(t, err)
+	refusal := make([]byte, 6)
+	_, err = io.ReadFull(c.r, refusal)
+	require.NoError(t, err)
+	assert.Equal(t, []byte{255, 254, 0x18, 255, 252, 1}, refusal)
+	code, text := c.read()
+	assert.Equal(t, 200, code, text)
 	c.expect(200, "NOOP") // still alive
 }
 

@@ -1,9 +1,11 @@
 package reference
 
 import (
+	"context"
 	"crypto/rand"
 	"crypto/tls"
 	"errors"
+	"log/slog"
 	"net"
 	"net/netip"
 	"os"
@@ -51,7 +53,8 @@ type session struct {
 	leaked    []dataSource // listener-leak fault: passives never released until the session ends
 
 	xmu             sync.Mutex
-	xfer            *transfer // the running transfer
+	xfer            *transfer // the running transfer; cleared just before its last reply is sent
+	last            *transfer // the latest transfer started (session goroutine only)
 	ctrlEOF         atomic.Bool
 	killed          atomic.Bool
 	quitting        atomic.Bool  // QUIT was received: the client's departure is orderly
@@ -99,6 +102,10 @@ func (s *session) serve() {
 			return
 		}
 	}
+	if s.srv.log.Enabled(context.Background(), slog.LevelDebug) {
+		s.srv.log.Debug("session start", "remote", s.remote, "implicit_tls", s.implicit)
+		defer s.srv.log.Debug("session end", "remote", s.remote)
+	}
 	s.reply(220, "ftpspec reference FTP server ready.")
 	for {
 		line, err := s.next()
@@ -134,10 +141,18 @@ func (s *session) next() ([]byte, error) {
 			// the rest of the data and the 226, then may say QUIT; Shutdown's deadline bounds this.
 			s.conn.SetReadDeadline(time.Now().Add(s.srv.cfg.Timeouts.Idle))
 		}
-		if !draining && s.srv.draining.Load() {
-			continue // Shutdown began after the check: its interrupt may predate our deadline
+		if !draining && s.srv.draining.Load() || running && !s.transferRunning() {
+			// Shutdown began, or the transfer ended (re-arming the idle deadline), after the
+			// check: what they did to the deadline may predate ours.
+			continue
 		}
 		line, err := s.lr.readLine()
+		if len(s.lr.refusals) > 0 {
+			s.wmu.Lock()
+			s.send(s.lr.refusals)
+			s.wmu.Unlock()
+			s.lr.refusals = s.lr.refusals[:0]
+		}
 		if err == nil || errors.Is(err, errLineTooLong) || errors.Is(err, errNULInLine) {
 			if s.srv.draining.Load() && err == nil && !s.transferRunning() {
 				if v, _, _ := parseCommand(line); v != "QUIT" {
@@ -187,12 +202,10 @@ func (s *session) kill() {
 
 // finish ends a running transfer, releases the data source and closes the connection.
 func (s *session) finish() {
-	if x := s.runningTransfer(); x != nil {
-		if s.ctrlEOF.Load() || s.killed.Load() {
-			x.abort() // nobody is left to hear the result; an upload must not be committed
-		}
-		<-x.done
+	if x := s.runningTransfer(); x != nil && (s.ctrlEOF.Load() || s.killed.Load()) {
+		x.abort() // nobody is left to hear the result; an upload must not be committed
 	}
+	s.settle()
 	s.dropData()
 	for _, d := range s.leaked {
 		d.release()
@@ -226,6 +239,13 @@ func (s *session) setData(d dataSource) {
 	s.data = d
 }
 
+// settle waits until the latest transfer has sent its last reply.
+func (s *session) settle() {
+	if s.last != nil {
+		<-s.last.done
+	}
+}
+
 func (s *session) runningTransfer() *transfer {
 	s.xmu.Lock()
 	defer s.xmu.Unlock()
@@ -252,6 +272,7 @@ func (s *session) reply(code int, text string) {
 	b = append(b, text...)
 	b = append(b, "\r\n"...)
 	s.send(b)
+	s.keep(b)
 }
 
 // replyLines sends a multi-line reply: first and last carry the code, each middle line is sent
@@ -273,6 +294,7 @@ func (s *session) replyLines(code int, first string, middle []string, last strin
 	b = append(b, last...)
 	b = append(b, "\r\n"...)
 	s.send(b)
+	s.keep(b)
 }
 
 // send writes b under wmu. A client that stops reading cannot hold the session forever.
@@ -281,8 +303,12 @@ func (s *session) send(b []byte) {
 		s.conn.SetWriteDeadline(time.Now().Add(d))
 	}
 	s.conn.Write(b)
+}
+
+// keep retains a reply buffer for the next reply, unless it grew big (a long listing over STAT).
+func (s *session) keep(b []byte) {
 	if cap(b) <= 512 {
-		s.wbuf = b[:0] // keep small buffers; let a big one go
+		s.wbuf = b[:0]
 	}
 }
 
@@ -292,7 +318,7 @@ func (s *session) startTLS() error {
 	token := make([]byte, 16)
 	rand.Read(token)
 	ctl, data := sessionTLS(s.srv.tlsBase, token, boolOr(s.srv.cfg.TLS.RequireSessionReuse, true))
-	tc := tls.Server(s.raw, ctl)
+	tc := tls.Server(&recordConn{Conn: s.raw}, ctl)
 	s.raw.SetDeadline(time.Now().Add(handshakeTimeout(s.srv.cfg.Timeouts.Data)))
 	err := tc.Handshake()
 	s.raw.SetDeadline(time.Time{})

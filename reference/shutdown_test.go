@@ -84,3 +84,32 @@ func TestShutdownDeadlineClosesEverything(t *testing.T) {
 	assert.NotErrorIs(t, err, os.ErrDeadlineExceeded, "the data connection is closed by the forced close")
 	assert.Zero(t, srv.Sessions())
 }
+
+// TestDataStallTimeout: a client that stops reading (RETR) or sending (STOR) loses its transfer
+// after Timeouts.Data without progress, and the port is freed.
+func TestDataStallTimeout(t *testing.T) {
+	srv := startTest(t, func(c *Config) { c.Timeouts.Data = 300 * time.Millisecond })
+	require.NoError(t, os.WriteFile(filepath.Join(srv.Root(), "disk.bin"), make([]byte, 64<<20), 0o644))
+	for _, tc := range []struct{ name, cmd string }{
+		{"RETR synthetic", "RETR /synthetic/1000000000/stall"},
+		{"RETR disk file", "RETR disk.bin"},
+		{"STOR", "STOR stalled.bin"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			c := loggedIn(t, srv)
+			_, port := c.pasv()
+			d := c.dialData(port)
+			c.expect(150, "%s", tc.cmd)
+			if tc.cmd[:4] == "STOR" {
+				_, err := d.Write([]byte("some bytes, then silence"))
+				require.NoError(t, err)
+			}
+			start := time.Now()
+			code, text := c.read()
+			assert.Equal(t, 426, code, text)
+			assert.Less(t, time.Since(start), 3*time.Second)
+		})
+	}
+	assert.NoFileExists(t, filepath.Join(srv.Root(), "stalled.bin"))
+	assert.Eventually(t, func() bool { return srv.PassivePortsInUse() == 0 }, 2*time.Second, 10*time.Millisecond)
+}

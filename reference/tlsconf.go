@@ -107,3 +107,45 @@ func sessionTLS(base *tls.Config, token []byte, requireReuse bool) (control, dat
 	}
 	return control, data
 }
+
+// recordConn hands a TLS connection exactly one TLS record at a time and never reads past the end
+// of the current record. After a close_notify, whatever the client sends next in the clear (after
+// REIN, RFC 4217 §13) is therefore still unread in the socket, instead of lost in crypto/tls's
+// read-ahead buffer.
+type recordConn struct {
+	net.Conn
+	hdr    [5]byte
+	hdrN   int  // header bytes read from the socket
+	hdrOut int  // header bytes handed to crypto/tls
+	inBody bool // the header is out; remain body bytes are left
+	remain int
+}
+
+func (r *recordConn) Read(p []byte) (int, error) {
+	if len(p) == 0 {
+		return 0, nil
+	}
+	if !r.inBody {
+		for r.hdrN < len(r.hdr) {
+			n, err := r.Conn.Read(r.hdr[r.hdrN:])
+			r.hdrN += n
+			if err != nil && r.hdrN < len(r.hdr) {
+				return 0, err
+			}
+		}
+		n := copy(p, r.hdr[r.hdrOut:])
+		r.hdrOut += n
+		if r.hdrOut == len(r.hdr) {
+			r.remain = int(r.hdr[3])<<8 | int(r.hdr[4])
+			r.hdrN, r.hdrOut = 0, 0
+			r.inBody = r.remain > 0
+		}
+		return n, nil
+	}
+	n, err := r.Conn.Read(p[:min(len(p), r.remain)])
+	r.remain -= n
+	if r.remain == 0 {
+		r.inBody = false
+	}
+	return n, err
+}

@@ -186,10 +186,13 @@ type transfer struct {
 	done       chan struct{}
 	cancel     context.CancelCauseFunc
 	aborted    atomic.Bool
+	stalled    atomic.Bool // the watchdog closed the data connection
 	bytes      atomic.Int64
 
 	mu   sync.Mutex
 	conn net.Conn
+	file *os.File // moved by sendfile/splice: progress is its offset...
+	base int64    // ...minus where it started
 }
 
 var errAborted = errors.New("transfer aborted")
@@ -232,14 +235,22 @@ func (s *session) startTransfer(verb, name, opening string, move mover, finish f
 	s.xmu.Lock()
 	s.xfer = t
 	s.xmu.Unlock()
+	s.last = t
 	go func() {
 		code, text := s.runTransfer(ctx, t, d, protect, opening, move, finish)
 		cancel(nil)
-		s.reply(code, text)
+		if code != 226 {
+			s.srv.log.Debug("transfer failed", "remote", s.remote, "verb", verb, "path", name, "code", code, "reason", text)
+		}
 		s.lastTransferEnd.Store(time.Now().UnixNano())
 		s.xmu.Lock()
 		s.xfer = nil
 		s.xmu.Unlock()
+		// The session goroutine read without a deadline while the transfer ran.
+		if idle := s.srv.cfg.Timeouts.Idle; idle > 0 {
+			s.raw.SetReadDeadline(time.Now().Add(idle))
+		}
+		s.reply(code, text)
 		close(t.done)
 	}()
 }
@@ -281,7 +292,12 @@ func (s *session) runTransfer(ctx context.Context, t *transfer, d dataSource, pr
 		t.setConn(tc)
 		c = tc
 	}
+	stop := t.watch(c, s.srv.cfg.Timeouts.Data)
 	moveErr := move(t, c)
+	stop()
+	if t.stalled.Load() && moveErr == nil {
+		moveErr = os.ErrDeadlineExceeded // a close by the watchdog can look like a clean EOF
+	}
 	if moveErr == nil {
 		c.SetWriteDeadline(time.Now().Add(handshakeTimeout(s.srv.cfg.Timeouts.Data)))
 	}
@@ -320,39 +336,82 @@ func isNetError(err error) bool {
 	return errors.Is(err, os.ErrDeadlineExceeded)
 }
 
-// zeroCopyChunk is how much one sendfile/splice call moves before the deadline is pushed out and
-// the byte count (for STAT) updated: the data timeout is "no 1 MiB in Timeouts.Data".
-const zeroCopyChunk = 1 << 20
+// Moving the bytes. A disk file going to a plain TCP connection takes the sendfile path and a
+// plain TCP connection going into a file the splice path: io.Copy between *os.File and
+// *net.TCPConn, neither side wrapped. A single io.Copy for the whole file measured faster than
+// chunks (each chunk re-enters the splice setup), so the data timeout is kept by a watchdog that
+// checks the file offset (which sendfile and splice advance) instead of per-write deadlines.
 
-// copyOut sends src over c. A disk file going to a plain TCP connection takes the sendfile path
-// (io.CopyN from *os.File to *net.TCPConn: neither side is wrapped). limit < 0 means all of src.
-func copyOut(t *transfer, c net.Conn, src io.Reader, limit int64, ascii bool, skip int64, timeout time.Duration) error {
+// progress tells how many bytes a transfer has moved.
+func (t *transfer) progress() int64 {
+	t.mu.Lock()
+	f, base := t.file, t.base
+	t.mu.Unlock()
+	if f != nil {
+		if pos, err := f.Seek(0, io.SeekCurrent); err == nil {
+			return pos - base
+		}
+	}
+	return t.bytes.Load()
+}
+
+// zeroCopy records that f is being moved by the kernel from its current offset.
+func (t *transfer) zeroCopy(f *os.File) {
+	base, _ := f.Seek(0, io.SeekCurrent)
+	t.mu.Lock()
+	t.file, t.base = f, base
+	t.mu.Unlock()
+}
+
+// watch closes c when the transfer makes no progress for timeout (RFC 959 leaves data timeouts to
+// the server; a stalled client must not hold a session and a port forever).
+func (t *transfer) watch(c net.Conn, timeout time.Duration) (stop func()) {
+	if timeout <= 0 {
+		return func() {}
+	}
+	var (
+		mu      sync.Mutex
+		stopped bool
+		last    int64 = -1
+		timer   *time.Timer
+	)
+	timer = time.AfterFunc(timeout, func() {
+		mu.Lock()
+		defer mu.Unlock()
+		if stopped {
+			return
+		}
+		if p := t.progress(); p != last {
+			last = p
+			timer.Reset(timeout)
+			return
+		}
+		t.stalled.Store(true)
+		c.Close()
+	})
+	return func() {
+		mu.Lock()
+		stopped = true
+		mu.Unlock()
+		timer.Stop()
+	}
+}
+
+// copyOut sends src over c; limit < 0 means all of src.
+func copyOut(t *transfer, c net.Conn, src io.Reader, limit int64, ascii bool, skip int64) error {
 	tc, isTCP := c.(*net.TCPConn)
 	f, isFile := src.(*os.File)
 	if isTCP && isFile && !ascii {
-		for limit != 0 {
-			n := int64(zeroCopyChunk)
-			if limit > 0 {
-				n = min(n, limit)
-			}
-			if timeout > 0 {
-				tc.SetWriteDeadline(time.Now().Add(timeout))
-			}
-			k, err := io.CopyN(tc, f, n)
-			t.bytes.Add(k)
-			if limit > 0 {
-				limit -= k
-			}
-			if err == io.EOF {
-				return nil
-			}
-			if err != nil {
-				return err
-			}
+		t.zeroCopy(f)
+		var err error
+		if limit >= 0 {
+			_, err = io.CopyN(tc, f, limit)
+		} else {
+			_, err = io.Copy(tc, f)
 		}
-		return nil
+		return err
 	}
-	var w io.Writer = &progressWriter{c: c, t: t, timeout: timeout}
+	var w io.Writer = &countingWriter{w: c, t: t}
 	if ascii {
 		if skip > 0 {
 			w = &discardWriter{w: w, n: skip}
@@ -366,25 +425,14 @@ func copyOut(t *transfer, c net.Conn, src io.Reader, limit int64, ascii bool, sk
 	return err
 }
 
-// copyIn receives c into f. A plain TCP connection into a file takes the splice path (io.CopyN
-// from *net.TCPConn to *os.File).
-func copyIn(t *transfer, f *os.File, c net.Conn, ascii bool, timeout time.Duration) error {
+// copyIn receives c into f.
+func copyIn(t *transfer, f *os.File, c net.Conn, ascii bool) error {
 	if tc, ok := c.(*net.TCPConn); ok && !ascii {
-		for {
-			if timeout > 0 {
-				tc.SetReadDeadline(time.Now().Add(timeout))
-			}
-			k, err := io.CopyN(f, tc, zeroCopyChunk)
-			t.bytes.Add(k)
-			if err == io.EOF {
-				return nil
-			}
-			if err != nil {
-				return err
-			}
-		}
+		t.zeroCopy(f)
+		_, err := io.Copy(f, tc)
+		return err
 	}
-	var r io.Reader = &progressReader{c: c, t: t, timeout: timeout}
+	var r io.Reader = &countingReader{r: c, t: t}
 	if ascii {
 		r = newLFReader(r)
 	}
@@ -392,45 +440,92 @@ func copyIn(t *transfer, f *os.File, c net.Conn, ascii bool, timeout time.Durati
 	return err
 }
 
-// progressWriter counts bytes and keeps the data deadline moving while bytes flow.
-type progressWriter struct {
-	c       net.Conn
-	t       *transfer
-	timeout time.Duration
+// countingWriter and countingReader count bytes for STAT and the watchdog.
+type countingWriter struct {
+	w io.Writer
+	t *transfer
 }
 
-func (w *progressWriter) Write(p []byte) (int, error) {
-	if w.timeout > 0 {
-		w.c.SetWriteDeadline(time.Now().Add(w.timeout))
-	}
-	n, err := w.c.Write(p)
+func (w *countingWriter) Write(p []byte) (int, error) {
+	n, err := w.w.Write(p)
 	w.t.bytes.Add(int64(n))
 	return n, err
 }
 
-type progressReader struct {
-	c       net.Conn
-	t       *transfer
-	timeout time.Duration
+type countingReader struct {
+	r io.Reader
+	t *transfer
 }
 
-func (r *progressReader) Read(p []byte) (int, error) {
-	if r.timeout > 0 {
-		r.c.SetReadDeadline(time.Now().Add(r.timeout))
-	}
-	n, err := r.c.Read(p)
+func (r *countingReader) Read(p []byte) (int, error) {
+	n, err := r.r.Read(p)
 	r.t.bytes.Add(int64(n))
 	return n, err
 }
 
-// synthReader is a synthetic file; embedding keeps payload.Reader's WriteTo visible to io.Copy.
-type synthReader struct{ *payload.Reader }
-
-func (synthReader) Close() error { return nil }
-
-func syntheticFile(name string, size int64) synthReader {
-	return synthReader{payload.NewReader(name, size)}
+// synthFile is a synthetic file: its bytes come from payload.Filler, the function behind
+// payload.NewReader. Its WriteTo fills one buffer from a server-wide pool and writes it, so serving
+// thousands of small synthetic files allocates nothing per transfer and copies nothing per chunk
+// beyond that fill.
+type synthFile struct {
+	f    payload.Filler
+	off  int64
+	size int64
+	pool *sync.Pool
 }
+
+const synthBufSize = 128 << 10
+
+func (s *Server) syntheticFile(name string, size int64) *synthFile {
+	return &synthFile{f: payload.NewFiller(name), size: size, pool: &s.synthBufs}
+}
+
+func (r *synthFile) Read(p []byte) (int, error) {
+	if r.off >= r.size {
+		return 0, io.EOF
+	}
+	p = p[:min(int64(len(p)), r.size-r.off)]
+	r.f.Fill(p, r.off)
+	r.off += int64(len(p))
+	return len(p), nil
+}
+
+func (r *synthFile) Seek(offset int64, whence int) (int64, error) {
+	switch whence {
+	case io.SeekCurrent:
+		offset += r.off
+	case io.SeekEnd:
+		offset += r.size
+	}
+	if offset < 0 {
+		return 0, errors.New("negative position")
+	}
+	r.off = offset
+	return offset, nil
+}
+
+func (r *synthFile) WriteTo(w io.Writer) (int64, error) {
+	bp, _ := r.pool.Get().(*[]byte)
+	if bp == nil {
+		b := make([]byte, synthBufSize)
+		bp = &b
+	}
+	defer r.pool.Put(bp)
+	var total int64
+	for r.off < r.size {
+		p := (*bp)[:min(int64(len(*bp)), r.size-r.off)]
+		r.f.Fill(p, r.off)
+		n, err := w.Write(p)
+		r.off += int64(n)
+		total += int64(n)
+		if err != nil {
+			return total, err
+		}
+	}
+	return total, nil
+}
+
+func (r *synthFile) Close() error { return nil }
 
 // needData answers 425 when no PASV/EPSV/PORT/EPRT preceded a transfer command.
 func (s *session) needData() bool {
@@ -485,10 +580,10 @@ func (s *session) cmdRETR(arg string) error {
 	if s.srv.faults.has(faultTruncate) && s.srv.retrs.Add(1)%2 == 1 {
 		limit = (size - min(rest, size)) / 2 // the fault: stop halfway, report success anyway
 	}
-	ascii, timeout := s.ascii, s.srv.cfg.Timeouts.Data
+	ascii := s.ascii
 	opening := fmt.Sprintf("Opening %s mode data connection for %s (%d bytes).", s.typeName(), sanitize(path.Base(v)), size)
 	s.startTransfer("RETR", v, opening, func(t *transfer, c net.Conn) error {
-		return copyOut(t, c, r, limit, ascii, skip, timeout)
+		return copyOut(t, c, r, limit, ascii, skip)
 	}, func(error) error { return r.Close() })
 	return nil
 }
@@ -581,9 +676,9 @@ func (s *session) store(verb, arg string, mode uploadMode) error {
 	if verb == "STOU" {
 		opening = "FILE: " + path.Base(v) // RFC 1123 §4.1.2.9 fixes this format
 	}
-	ascii, timeout := s.ascii, s.srv.cfg.Timeouts.Data
+	ascii := s.ascii
 	s.startTransfer(verb, v, opening, func(t *transfer, c net.Conn) error {
-		return copyIn(t, up.f, c, ascii, timeout)
+		return copyIn(t, up.f, c, ascii)
 	}, func(moveErr error) error {
 		// A client that vanished right after sending (its control connection is gone and it never
 		// said QUIT) did not finish the upload: its data connection's EOF may be the kernel
@@ -621,9 +716,8 @@ func (s *session) list(verb, arg string, style listStyle) error {
 		s.reply(550, verb+" failed: "+fsReason(err)+".")
 		return nil
 	}
-	timeout := s.srv.cfg.Timeouts.Data
 	s.startTransfer(verb, v, "Here comes the directory listing.", func(t *transfer, c net.Conn) error {
-		return copyOut(t, c, bytes.NewReader(listing), -1, false, 0, timeout)
+		return copyOut(t, c, bytes.NewReader(listing), -1, false, 0)
 	}, func(error) error { return nil })
 	return nil
 }

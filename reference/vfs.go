@@ -53,7 +53,7 @@ type synthKind int
 const (
 	notSynthetic synthKind = iota
 	synthDir
-	synthFile
+	synthFileKind
 	synthInvalid // under /synthetic but not a valid name: does not exist
 )
 
@@ -77,7 +77,7 @@ func parseSynthetic(v string) (kind synthKind, name string, size int64) {
 	if name == "" || strings.Contains(name, "/") {
 		return synthInvalid, "", 0
 	}
-	return synthFile, name, n
+	return synthFileKind, name, n
 }
 
 // synthInfo is the fs.FileInfo of a synthetic file or directory.

@@ -1,0 +1,180 @@
+package main
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"strings"
+	"time"
+
+	"github.com/spf13/cobra"
+	"github.com/spf13/pflag"
+
+	"github.com/ftpspec/ftpspec/loadgen"
+	"github.com/ftpspec/ftpspec/reports"
+)
+
+// loadFlags maps each load flag to the scenario key it sets; a flag overrides the scenario file.
+var loadFlags = []struct{ flag, key, usage string }{
+	{"sessions", "sessions", "simultaneous sessions (control connections) from one client"},
+	{"transfers", "transfers", "transfers per session"},
+	{"size", "size", "bytes per transfer: 65536, 64KiB, 1KiB-1MiB"},
+	{"ramp-up", "ramp_up", "spread logins over this long (0: burst)"},
+	{"duration", "duration", "stop starting transfers after this long"},
+	{"think", "think", "pause between a session's transfers"},
+	{"mix", "mix", "operations and weights, e.g. RETR or RETR:8,STOR:1"},
+	{"mode", "data_mode", "data connection mode: epsv, pasv, port, eprt or mixed"},
+	{"tls", "tls", "none, explicit or implicit"},
+	{"sources", "sources", "local addresses to spread sessions over, e.g. 127.0.0.1,127.0.0.3"},
+	{"steal", "steal", "thief connections from 127.0.0.2 to ports just handed to other sessions"},
+	{"pasv-ports", "pasv_ports", "the passive port range the server is declared to use, LO-HI"},
+	{"shard", "shard", "run share i of n of the sessions, e.g. 2/4"},
+	{"timeout", "timeout", "deadline for each network operation"},
+	{"seed", "seed", "make the choices of operations and sizes repeatable"},
+	{"content", "content", "auto, synthetic (server has /synthetic) or upload"},
+}
+
+func newLoadCmd(stdout, stderr io.Writer) *cobra.Command {
+	var (
+		targetURL, scenarioFile, label string
+		thresholds                     []string
+		keep, lockstepOff              bool
+		out                            outputs
+	)
+	cmd := &cobra.Command{
+		Use:   "load [--target URL] [--scenario FILE] [--sessions N] [--transfers N] [--size BYTES] [--json FILE] [--html FILE]",
+		Short: "Run many simultaneous same-IP transfers with every byte verified",
+		Long: "load opens many sessions from one client address, gives every session its own passive data port\n" +
+			"at the same moment, opens the data connections in shuffled order, and verifies that every byte\n" +
+			"of every transfer belongs to the file that transfer asked for. Misrouted, corrupt and stolen\n" +
+			"transfers always fail the run; --threshold adds more gates (misrouted==0, p99<250ms,\n" +
+			"transfers_per_s>=3000, error_rate<0.1%). Without --target it runs against an embedded reference server.",
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			sc := loadgen.Default()
+			if scenarioFile != "" {
+				var err error
+				if sc, err = loadgen.LoadFile(scenarioFile); err != nil {
+					return usageErr(err)
+				}
+			}
+			var ferr error
+			cmd.Flags().Visit(func(f *pflag.Flag) {
+				for _, lf := range loadFlags {
+					if lf.flag == f.Name {
+						if err := sc.Set(lf.key, f.Value.String()); err != nil {
+							ferr = errors.Join(ferr, fmt.Errorf("--%s: %w", f.Name, err))
+						}
+					}
+				}
+			})
+			if ferr != nil {
+				return usageErr(ferr)
+			}
+			if len(thresholds) > 0 {
+				sc.Thresholds = append(sc.Thresholds, thresholds...)
+				sc.FromFlag("thresholds")
+			}
+			if cmd.Flags().Changed("keep") {
+				sc.Keep = keep
+			}
+			if lockstepOff {
+				sc.Lockstep = false
+			}
+			if targetURL == "" {
+				targetURL = sc.Target
+			}
+			if err := sc.Validate(); err != nil {
+				return usageErr(err)
+			}
+			s, err := openTarget(targetURL, embeddedRange(sc))
+			if err != nil {
+				return err
+			}
+			defer s.close()
+			if label == "" {
+				label = sc.Name
+			}
+			run := s.newRun(label)
+			progress := loadgen.NewProgress(stderr, 5*time.Second)
+			l, lerr := loadgen.Run(cmd.Context(), sc, loadgen.Options{
+				Target:          s.urlWithPassword(),
+				Observer:        progress,
+				ServerInProcess: s.embedded != nil,
+				Start:           run.Started,
+			})
+			progress.Close()
+			run.Finished = time.Now().UTC()
+			if l == nil {
+				return lerr
+			}
+			run.Load = l
+			if is[*loadgen.IncompleteError](lerr) {
+				run.Partial = true
+			}
+			printLoadSummary(stdout, l)
+			if err := out.write(stdout, run); err != nil {
+				return err
+			}
+			if lerr != nil {
+				return lerr
+			}
+			return loadgen.Verdict(l)
+		},
+	}
+	f := cmd.Flags()
+	f.StringVar(&targetURL, "target", "", "server URL ftp://user:pass@host:port[/dir] (default: an embedded reference server)")
+	f.StringVar(&scenarioFile, "scenario", "", "scenario YAML file (flags override it)")
+	f.StringVar(&label, "label", "", "a name for this run in reports")
+	for _, lf := range loadFlags {
+		f.String(lf.flag, "", lf.usage)
+	}
+	f.StringArrayVar(&thresholds, "threshold", nil, "fail the run unless EXPR holds, e.g. 'p99<250ms' (repeatable)")
+	f.BoolVar(&keep, "keep", false, "leave uploaded files on the server")
+	f.BoolVar(&lockstepOff, "free-running", false, "let sessions run free instead of in barrier-synchronised rounds")
+	out.register(f, true)
+	return cmd
+}
+
+// embeddedRange sizes an embedded server's passive range to the run, so a big run is not refused
+// by the server's default 1000-port range. The range stays below the ephemeral ports.
+func embeddedRange(sc loadgen.Scenario) string {
+	if sc.PasvPorts != "" {
+		return sc.PasvPorts
+	}
+	need := 2*sc.Sessions + 100
+	if need <= 1000 {
+		return ""
+	}
+	return fmt.Sprintf("%d-%d", 32767-min(need, 22000)+1, 32767)
+}
+
+func printLoadSummary(w io.Writer, l *reports.Load) {
+	t := l.Transfers
+	fmt.Fprintf(w, "transfers  %d attempted, %d ok, %d failed, %d misrouted, %d corrupt, %d stolen\n",
+		t.Attempted, t.OK, t.Failed, t.Misrouted, t.Corrupt, t.Stolen)
+	fmt.Fprintf(w, "rate       %.0f transfers/s, %s/s over %.2f s\n", l.TransfersPerS, humanBytes(l.ThroughputBytesPerS), l.DurationS)
+	fmt.Fprintf(w, "latency    p50 %.1f ms  p90 %.1f ms  p99 %.1f ms  max %.1f ms\n", l.LatencyMS.P50, l.LatencyMS.P90, l.LatencyMS.P99, l.LatencyMS.Max)
+	fmt.Fprintf(w, "data ports %d distinct, %d shared while pending, peak %d data connections open at once\n",
+		l.DataPorts.Distinct, l.DataPorts.SharedWhilePending, l.MaxSimultaneousDataConnections)
+	if l.Thieves != nil {
+		fmt.Fprintf(w, "thieves    %d attempts from %s, %d connected, %d bytes stolen\n", l.Thieves.Attempts, l.Thieves.Source, l.Thieves.Connected, l.Thieves.BytesStolen)
+	}
+	for _, th := range l.Thresholds {
+		mark := "ok  "
+		if !th.Pass {
+			mark = "FAIL"
+		}
+		fmt.Fprintf(w, "threshold  %s %s (value %g)\n", mark, th.Expr, th.Value)
+	}
+}
+
+func humanBytes(v float64) string {
+	units := []string{"B", "KiB", "MiB", "GiB", "TiB"}
+	i := 0
+	for v >= 1024 && i < len(units)-1 {
+		v /= 1024
+		i++
+	}
+	return strings.TrimSpace(fmt.Sprintf("%.1f %s", v, units[i]))
+}

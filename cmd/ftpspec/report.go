@@ -1,0 +1,100 @@
+package main
+
+import (
+	"fmt"
+	"io"
+
+	"github.com/spf13/cobra"
+
+	"github.com/ftpspec/ftpspec/reports"
+)
+
+func newReportCmd(stdout, stderr io.Writer) *cobra.Command {
+	var out outputs
+	cmd := &cobra.Command{
+		Use:   "report RUN.json... [--html FILE] [--junit FILE] [--markdown FILE]",
+		Short: "Render existing run documents without touching a server",
+		Long: "report reads run documents (ftpspec.run/v1 JSON) and renders any combination of an HTML report\n" +
+			"(several runs become a matrix), JUnit XML and a Markdown summary.",
+		Args: cobra.MinimumNArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if out.html == "" && out.junit == "" && out.markdown == "" {
+				return usageErr(fmt.Errorf("report: nothing to write: give --html, --junit or --markdown"))
+			}
+			runs, err := readRuns(args)
+			if err != nil {
+				return err
+			}
+			return out.write(stdout, runs...)
+		},
+	}
+	out.register(cmd.Flags(), false)
+	cmd.AddCommand(newMergeCmd(stdout))
+	return cmd
+}
+
+func newMergeCmd(stdout io.Writer) *cobra.Command {
+	var output string
+	cmd := &cobra.Command{
+		Use:   "merge RUN.json... -o FILE",
+		Short: "Merge run documents (load shards, or a conformance and a load run) into one",
+		Long: "merge combines run documents exactly: transfer counts add, HDR histograms merge, percentiles and\n" +
+			"thresholds are evaluated on the merged result, and conformance cases are concatenated.",
+		Args: cobra.MinimumNArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if output == "" {
+				return usageErr(fmt.Errorf("report merge: -o FILE is required"))
+			}
+			runs, err := readRuns(args)
+			if err != nil {
+				return err
+			}
+			merged, err := reports.Merge(runs)
+			if err != nil {
+				return usageErr(err)
+			}
+			if err := reports.WriteFile(output, merged); err != nil {
+				return err
+			}
+			fmt.Fprintf(stdout, "wrote %s (%d runs merged)\n", output, len(runs))
+			return verdictOf(merged)
+		},
+	}
+	cmd.Flags().StringVarP(&output, "output", "o", "", "write the merged run document to FILE")
+	return cmd
+}
+
+func readRuns(paths []string) ([]*reports.Run, error) {
+	runs := make([]*reports.Run, 0, len(paths))
+	for _, p := range paths {
+		r, err := reports.ReadFile(p)
+		if err != nil {
+			return nil, usageErr(err)
+		}
+		runs = append(runs, r)
+	}
+	return runs, nil
+}
+
+// verdictOf turns a finished run into the exit status the CLI contract promises.
+func verdictOf(r *reports.Run) error {
+	if c := r.Conformance; c != nil && (c.Totals.Fail > 0 || c.Totals.XPass > 0) {
+		return failedErr(fmt.Errorf("%d conformance case(s) failed", c.Totals.Fail+c.Totals.XPass))
+	}
+	if l := r.Load; l != nil {
+		t := l.Transfers
+		if t.Failed+t.Misrouted+t.Corrupt+t.Stolen > 0 {
+			return failedErr(fmt.Errorf("load: %d failed, %d misrouted, %d corrupt, %d stolen of %d transfers",
+				t.Failed, t.Misrouted, t.Corrupt, t.Stolen, t.Attempted))
+		}
+		for _, th := range l.Thresholds {
+			if !th.Pass {
+				return failedErr(fmt.Errorf("load: threshold %s breached (value %g)", th.Expr, th.Value))
+			}
+		}
+	}
+	if r.Partial {
+		return unreachableErr(fmt.Errorf("the run did not complete; partial results were written"))
+	}
+	return nil
+}

@@ -1,0 +1,362 @@
+package suites
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"net/netip"
+	"strings"
+	"time"
+
+	"github.com/ftpspec/ftpspec/internal/ftpwire"
+)
+
+// RFC 2577, FTP Security Considerations. It is an Informational RFC whose recommendations are
+// phrased as suggestions, so its cases are graded SHOULD: a breach is a warning (a failure under
+// --strict), never an accusation of breaking the protocol.
+func rfc2577Cases() []Case {
+	stealing := `This problem can be mitigated by making FTP clients and servers use random local port numbers for data connections, either by requesting random ports from the operating system or using system dependent mechanisms.`
+	checkBoth := `In such a situation, the server should confirm that the network address of the remote hosts on both the control connection and the data connection are within the organization before sending a restricted file.`
+	below1024 := `To avoid such bounce attacks, it is suggested that servers not open data connections to TCP ports less than 1024.`
+	foreign := []Feature{NeedIPv4, NeedWrite, NeedForeignIP}
+	return []Case{
+		{
+			ID: "rfc2577/4/pasv-foreign-ip-refused", RFC: "2577", Section: "4", Level: Should,
+			Title:       "a data connection from another IP to a pending passive port does not get the file",
+			Requirement: checkBoth,
+			Tags:        []string{"pasv", "security"}, Needs: foreign, TLS: PlainOnly,
+			Run: func(ctx context.Context, env *Env) error {
+				res, err := stealAttempt(ctx, env)
+				if err != nil {
+					return err
+				}
+				if len(res.thiefGot) > 0 {
+					return Violatef("the connection from "+env.ForeignAddr.String()+" refused or ignored",
+						"the connection from %s received %d bytes of the file", env.ForeignAddr, len(res.thiefGot))
+				}
+				return nil
+			},
+		},
+		{
+			ID: "rfc2577/8/pasv-foreign-ip-no-disturb", RFC: "2577", Section: "8", Level: Should,
+			Title:       "a foreign connection attempt does not disturb the legitimate transfer",
+			Requirement: `The attacker can make a connection to this port, thus denying another legitimate client the ability to make a transfer.`,
+			Tags:        []string{"pasv", "security"}, Needs: foreign, TLS: PlainOnly,
+			Run: func(ctx context.Context, env *Env) error {
+				res, err := stealAttempt(ctx, env)
+				if err != nil {
+					return err
+				}
+				if !res.ownerOK {
+					return Violatef("the owner's transfer to complete with the file's bytes despite the foreign attempt", "%s", res.ownerStory)
+				}
+				return nil
+			},
+		},
+		{
+			ID: "rfc2577/8/pasv-port-per-transfer", RFC: "2577", Section: "8", Level: Should,
+			Title:       "successive passive transfers of one session do not all reuse one port",
+			Requirement: stealing,
+			Tags:        []string{"pasv", "security"}, Needs: []Feature{NeedIPv4},
+			Run: func(ctx context.Context, env *Env) error {
+				c, err := env.Login(ctx)
+				if err != nil {
+					return err
+				}
+				seen := map[uint16]bool{}
+				var ports []string
+				for i := 0; i < 4; i++ {
+					ap, _, err := c.Pasv(ctx)
+					if err != nil {
+						return err
+					}
+					if _, err := c.DoAt(ctx, ap, "NLST", nil); err != nil {
+						return err
+					}
+					seen[ap.Port()] = true
+					ports = append(ports, fmt.Sprint(ap.Port()))
+				}
+				if len(seen) == 1 {
+					return Violatef("a fresh port for each transfer", "ports %s: one port for every transfer", strings.Join(ports, ", "))
+				}
+				return nil
+			},
+		},
+		{
+			ID: "rfc2577/8/pasv-ports-unpredictable", RFC: "2577", Section: "8", Level: Should,
+			Title:       "passive ports are not handed out in a predictable sequence",
+			Requirement: stealing,
+			Tags:        []string{"pasv", "security"}, Needs: []Feature{NeedIPv4}, Serial: true,
+			Run: func(ctx context.Context, env *Env) error {
+				if !env.Declared.IsZero() && env.Declared.Len() < 64 {
+					return Skipf("the declared range %s is too small to judge randomness", env.Declared)
+				}
+				c, err := env.Login(ctx)
+				if err != nil {
+					return err
+				}
+				var ports []int
+				for i := 0; i < 16; i++ {
+					ap, _, err := c.Pasv(ctx)
+					if err != nil {
+						return err
+					}
+					ports = append(ports, int(ap.Port()))
+				}
+				if why := predictable(ports); why != "" {
+					return Violatef("randomly chosen passive ports", "ports %v: %s", ports, why)
+				}
+				return nil
+			},
+		},
+		{
+			ID: "rfc2577/3/port-below-1024-refused", RFC: "2577", Section: "3", Level: Should,
+			Title:       "PORT to a port below 1024 is refused (504 suggested)",
+			Requirement: below1024,
+			Tags:        []string{"port", "security", "bounce"}, Needs: []Feature{NeedIPv4},
+			Run: func(ctx context.Context, env *Env) error {
+				c, err := env.Login(ctx)
+				if err != nil {
+					return err
+				}
+				ap := netip.AddrPortFrom(c.LocalAddr().Addr(), 1023)
+				r, err := c.Cmd(ctx, "PORT "+ftpwire.FormatPORT(ap))
+				if err != nil {
+					return err
+				}
+				if r.Class() == 2 {
+					return Violatef("504 (or another refusal) to PORT naming port 1023", "%s", quote(r))
+				}
+				return nil
+			},
+		},
+		{
+			ID: "rfc2577/3/eprt-below-1024-refused", RFC: "2577", Section: "3", Level: Should,
+			Title:       "EPRT to a port below 1024 is refused",
+			Requirement: below1024,
+			Tags:        []string{"eprt", "security", "bounce"},
+			Run: func(ctx context.Context, env *Env) error {
+				c, err := env.Login(ctx)
+				if err != nil {
+					return err
+				}
+				ap := netip.AddrPortFrom(c.LocalAddr().Addr(), 1023)
+				r, err := c.Cmd(ctx, "EPRT "+ftpwire.FormatEPRT(ap))
+				if err != nil {
+					return err
+				}
+				if err := unsupportedIfUnknown(r, "EPRT"); err != nil {
+					return err
+				}
+				if r.Class() == 2 {
+					return Violatef("a refusal of EPRT naming port 1023", "%s", quote(r))
+				}
+				return nil
+			},
+		},
+		{
+			ID: "rfc2577/4/port-foreign-address-refused", RFC: "2577", Section: "4", Level: Should,
+			Title:       "the server does not connect to a third host named in PORT (bounce)",
+			Requirement: checkBoth,
+			Tags:        []string{"port", "security", "bounce"}, Needs: []Feature{NeedIPv4, NeedForeignIP}, TLS: PlainOnly,
+			Run: func(ctx context.Context, env *Env) error {
+				return bounceAttempt(ctx, env, func(ap netip.AddrPort) string { return "PORT " + ftpwire.FormatPORT(ap) })
+			},
+		},
+		{
+			ID: "rfc2577/4/eprt-foreign-address-refused", RFC: "2577", Section: "4", Level: Should,
+			Title:       "the server does not connect to a third host named in EPRT (bounce)",
+			Requirement: checkBoth,
+			Tags:        []string{"eprt", "security", "bounce"}, Needs: []Feature{NeedForeignIP}, TLS: PlainOnly,
+			Run: func(ctx context.Context, env *Env) error {
+				return bounceAttempt(ctx, env, func(ap netip.AddrPort) string { return "EPRT " + ftpwire.FormatEPRT(ap) })
+			},
+		},
+		{
+			ID: "rfc2577/5/login-failures-close-421", RFC: "2577", Section: "5", Level: Should,
+			Title:       "after a few failed logins the server closes the connection, sending 421 first",
+			Requirement: `Before closing the control connection the server must send a return code of 421 ("Service not available, closing control connection." [PR85]) to the client.`,
+			Tags:        []string{"login", "security"},
+			Run: func(ctx context.Context, env *Env) error {
+				if env.Target.Anonymous() {
+					return Skipf("anonymous logins accept any password")
+				}
+				c, err := env.Connect(ctx)
+				if err != nil {
+					return err
+				}
+				var last ftpwire.Reply
+				for attempt := 1; attempt <= 6; attempt++ {
+					r, err := c.Cmd(ctx, "USER "+env.Target.User)
+					if err == nil && r.Code == 331 {
+						last = r
+						r, err = c.Cmd(ctx, "PASS wrong-"+env.nonce)
+					}
+					if err != nil {
+						if errors.Is(err, io.EOF) || !errors.Is(err, context.DeadlineExceeded) {
+							if last.Code != 421 {
+								return Violatef("421 before the server closes the connection", "closed after %s", quote(last))
+							}
+							return nil
+						}
+						return err
+					}
+					last = r
+					if r.Code == 421 {
+						return expectClosed(ctx, c, "after 421")
+					}
+					if r.Class() == 2 {
+						return fmt.Errorf("setup: a wrong password was accepted: %s", quote(r))
+					}
+				}
+				return Violatef("the connection closed (with 421) after a small number (3-5) of failed logins", "still open after 6 failed attempts")
+			},
+		},
+	}
+}
+
+// predictable explains why a port sequence is guessable, or returns "".
+func predictable(ports []int) string {
+	distinct := map[int]bool{}
+	up, down := 0, 0
+	for i, p := range ports {
+		distinct[p] = true
+		if i == 0 {
+			continue
+		}
+		switch d := p - ports[i-1]; {
+		case d >= 1 && d <= 8:
+			up++
+		case d <= -1 && d >= -8:
+			down++
+		}
+	}
+	steps := len(ports) - 1
+	switch {
+	case len(distinct) <= 2:
+		return fmt.Sprintf("only %d distinct port(s) in %d", len(distinct), len(ports))
+	case up*4 >= steps*3:
+		// A random pick from a range of R ports steps up by 1..8 with probability ~8/R; 12 of 15
+		// such steps does not happen by chance in any range worth the name.
+		return fmt.Sprintf("%d of %d steps are small increments: the next port is guessable", up, steps)
+	case down*4 >= steps*3:
+		return fmt.Sprintf("%d of %d steps are small decrements: the next port is guessable", down, steps)
+	}
+	return ""
+}
+
+type stealResult struct {
+	thiefGot   []byte
+	ownerOK    bool
+	ownerStory string
+}
+
+// stealAttempt: the owner opens a passive port; a client on the foreign address connects to it
+// first and waits; then the owner connects and sends RETR. Who gets the bytes?
+func stealAttempt(ctx context.Context, env *Env) (stealResult, error) {
+	var res stealResult
+	c, name, data, err := loginAndFile(ctx, env, "f", 64<<10)
+	if err != nil {
+		return res, err
+	}
+	ap, _, err := c.Pasv(ctx)
+	if err != nil {
+		return res, err
+	}
+	thief, err := c.DialDataFrom(ctx, ap, env.ForeignAddr, "thief")
+	if err != nil {
+		env.Note("the foreign connection to %s failed at once: %v", ap, err)
+	}
+	time.Sleep(200 * time.Millisecond) // let the server see (and judge) the foreign connection
+	thiefDone := make(chan []byte, 1)
+	if thief != nil {
+		go func() {
+			b, _ := readUntilClosed(thief, 6*time.Second)
+			thief.Close()
+			thiefDone <- b
+		}()
+	} else {
+		thiefDone <- nil
+	}
+	owner, err := c.DialData(ctx, ap)
+	if err != nil {
+		env.Note("the owner's data connection to %s failed: %v", ap, err)
+	}
+	rctx, cancel := context.WithTimeout(ctx, 8*time.Second)
+	defer cancel()
+	prelim, err := c.Cmd(rctx, "RETR "+name)
+	if err != nil {
+		res.ownerStory = "no reply to RETR: " + err.Error()
+		res.thiefGot = <-thiefDone
+		return res, nil
+	}
+	var got []byte
+	if owner != nil && prelim.Class() == 1 {
+		got, _ = readUntilClosed(owner, 6*time.Second)
+		owner.Close()
+	}
+	final := prelim
+	if prelim.Class() == 1 {
+		if final, err = c.ReadReply(rctx); err != nil {
+			res.ownerStory = fmt.Sprintf("%s, then no final reply: %v", quote(prelim), err)
+		}
+	}
+	res.thiefGot = <-thiefDone
+	switch {
+	case owner == nil:
+		res.ownerStory = "the owner could not connect to the passive port after the foreign attempt"
+	case prelim.Class() != 1:
+		res.ownerStory = "RETR answered " + quote(prelim)
+	case res.ownerStory != "":
+	case final.Class() != 2:
+		res.ownerStory = fmt.Sprintf("%s then %s, %d bytes", quote(prelim), quote(final), len(got))
+	default:
+		if ok, diff := sameBytes(data, got); !ok {
+			res.ownerStory = "the owner received " + diff
+		} else {
+			res.ownerOK = true
+		}
+	}
+	return res, nil
+}
+
+// bounceAttempt names a listener on the foreign address in PORT/EPRT and checks whether the
+// server connects to it for a transfer.
+func bounceAttempt(ctx context.Context, env *Env, cmd func(netip.AddrPort) string) error {
+	c, err := env.Login(ctx)
+	if err != nil {
+		return err
+	}
+	l, err := c.Listen(env.ForeignAddr)
+	if err != nil {
+		return Skipf("%v", err)
+	}
+	defer l.Close()
+	line := cmd(l.Addr)
+	r, err := c.Cmd(ctx, line)
+	if err != nil {
+		return err
+	}
+	if strings.HasPrefix(line, "EPRT") {
+		if err := unsupportedIfUnknown(r, "EPRT"); err != nil {
+			return err
+		}
+	}
+	if r.Class() != 2 {
+		return nil // refused at once
+	}
+	env.Note("%s accepted; checking whether the server really connects to %s", verbOf(line), l.Addr)
+	if err := c.Send(ctx, "LIST"); err != nil {
+		return err
+	}
+	dc, err := l.Accept(3 * time.Second)
+	if err != nil {
+		return err
+	}
+	if dc != nil {
+		dc.Close()
+		return Violatef("no data connection to a third host", "the server connected from %s to %s, the address %s named", dc.peer, l.Addr, verbOf(line))
+	}
+	return nil
+}

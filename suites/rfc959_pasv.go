@@ -1,0 +1,489 @@
+package suites
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"net/netip"
+	"slices"
+	"strings"
+	"sync"
+	"syscall"
+	"time"
+
+	"github.com/ftpspec/ftpspec/internal/ftpwire"
+	"github.com/ftpspec/ftpspec/internal/payload"
+)
+
+// RFC 959 and RFC 1123 passive and active data connections.
+func rfc959Passive() []Case {
+	pasvReq := `The response to this command includes the host and port address this server is listening on.`
+	v4 := []Feature{NeedIPv4}
+	return []Case{
+		{
+			ID: "rfc1123/4.1.2.6/pasv-implemented", RFC: "1123", Section: "4.1.2.6", Level: Must,
+			Title:       "PASV is implemented",
+			Requirement: `A server-FTP MUST implement the PASV command.`,
+			Tags:        []string{"pasv"}, Needs: v4,
+			Run: func(ctx context.Context, env *Env) error {
+				c, err := env.Login(ctx)
+				if err != nil {
+					return err
+				}
+				_, err = c.Expect(ctx, "PASV", 227)
+				return err
+			},
+		},
+		{
+			ID: "rfc959/4.1.2/pasv-reply", RFC: "959", Section: "4.1.2", Level: Must,
+			Title:       "the 227 reply carries h1,h2,h3,h4,p1,p2 with a usable port",
+			Requirement: pasvReq,
+			Tags:        []string{"pasv"}, Needs: v4,
+			Run: func(ctx context.Context, env *Env) error {
+				c, err := env.Login(ctx)
+				if err != nil {
+					return err
+				}
+				r, err := c.Expect(ctx, "PASV", 227)
+				if err != nil {
+					return err
+				}
+				ap, err := ftpwire.ParsePASV(r.Text())
+				if err != nil {
+					return Violatef("227 … (h1,h2,h3,h4,p1,p2)", "%s", quote(r))
+				}
+				if ap.Port() == 0 {
+					return Violatef("a port number in p1,p2", "port 0 in %s", quote(r))
+				}
+				return nil
+			},
+		},
+		{
+			ID: "rfc959/4.1.2/pasv-address", RFC: "959", Section: "4.1.2", Level: Must,
+			Title:       "the 227 address is the server's own: the address the control connection reached",
+			Requirement: pasvReq,
+			Tags:        []string{"pasv", "nat"}, Needs: v4,
+			Run: func(ctx context.Context, env *Env) error {
+				c, err := env.Login(ctx)
+				if err != nil {
+					return err
+				}
+				r, err := c.Expect(ctx, "PASV", 227)
+				if err != nil {
+					return err
+				}
+				ap, err := ftpwire.ParsePASV(r.Text())
+				if err != nil {
+					return Violatef("227 … (h1,h2,h3,h4,p1,p2)", "%s", quote(r))
+				}
+				return judgePasvAddress(ap.Addr(), c.RemoteAddr().Addr(), r)
+			},
+		},
+		{
+			ID: "rfc959/4.1.2/pasv-listens", RFC: "959", Section: "4.1.2", Level: Must,
+			Title:       "the server listens on the advertised port and a transfer works over it",
+			Requirement: `This command requests the server-DTP to "listen" on a data port (which is not its default data port) and to wait for a connection rather than initiate one upon receipt of a transfer command.`,
+			Tags:        []string{"pasv"}, Needs: v4,
+			Run: func(ctx context.Context, env *Env) error {
+				c, err := env.Login(ctx)
+				if err != nil {
+					return err
+				}
+				ap, _, err := c.Pasv(ctx)
+				if err != nil {
+					return err
+				}
+				if ap.Port() == c.RemoteAddr().Port()-1 {
+					return Violatef("a port other than the default data port L-1", "port %d", ap.Port())
+				}
+				t, err := c.DoAt(ctx, ap, "LIST", nil)
+				if err != nil {
+					var oe *net.OpError
+					if errors.As(err, &oe) && oe.Op == "dial" {
+						return Violatef("a listener on the port the 227 reply names", "%v", err)
+					}
+					return err
+				}
+				if !t.OK() {
+					return Violatef("LIST over the passive connection to succeed", "%s", transferString(t))
+				}
+				return nil
+			},
+		},
+		{
+			ID: "rfc1123/4.1.2.6/pasv-before-each-transfer", RFC: "1123", Section: "4.1.2.6", Level: Must,
+			Title:       "consecutive transfers each after a new PASV all succeed",
+			Requirement: `If multiple third-party transfers are to be executed during the same session, a new PASV command MUST be issued before each transfer command, to obtain a unique port pair.`,
+			Tags:        []string{"pasv"}, Needs: v4,
+			Run: func(ctx context.Context, env *Env) error {
+				c, err := env.Login(ctx)
+				if err != nil {
+					return err
+				}
+				for i := 1; i <= 4; i++ {
+					ap, _, err := c.Pasv(ctx)
+					if err != nil {
+						return err
+					}
+					t, err := c.DoAt(ctx, ap, "NLST", nil)
+					if err != nil {
+						return err
+					}
+					if !t.OK() && t.Prelim.Code != 450 && t.Prelim.Code != 550 {
+						return Violatef("each transfer after its own PASV to work", "transfer %d: %s", i, transferString(t))
+					}
+				}
+				return nil
+			},
+		},
+		{
+			ID: "rfc959/4.1.2/pasv-distinct-ports-sessions", RFC: "959", Section: "4.1.2", Level: Must,
+			Title:       "concurrent sessions from one IP get distinct passive ports and each its own bytes",
+			Requirement: `This command requests the server-DTP to "listen" on a data port (which is not its default data port) and to wait for a connection rather than initiate one upon receipt of a transfer command.`,
+			Tags:        []string{"pasv", "concurrency"}, Needs: []Feature{NeedIPv4, NeedWrite},
+			Run: runDistinctSessions,
+		},
+		{
+			ID: "rfc959/3.2/pasv-replaces-previous", RFC: "959", Section: "3.2", Level: Should,
+			Title:       "a second PASV closes the listener of the first",
+			Requirement: `The server MUST close the data connection under the following conditions:`,
+			Tags:        []string{"pasv", "resources"}, Needs: v4, Serial: true,
+			Run: func(ctx context.Context, env *Env) error {
+				c, err := env.Login(ctx)
+				if err != nil {
+					return err
+				}
+				first, _, err := c.Pasv(ctx)
+				if err != nil {
+					return err
+				}
+				var second netip.AddrPort
+				for try := 0; try < 4 && (!second.IsValid() || second.Port() == first.Port()); try++ {
+					if second, _, err = c.Pasv(ctx); err != nil {
+						return err
+					}
+				}
+				if second.Port() == first.Port() {
+					return Skipf("the server handed out port %d again; cannot tell the listeners apart", first.Port())
+				}
+				env.Note("first PASV port %d, second %d: the first listener must be gone", first.Port(), second.Port())
+				// One probe, after a grace period for a server that closes asynchronously: a leaked
+				// listener may accept the probe and close, so a second probe would prove nothing.
+				time.Sleep(150 * time.Millisecond)
+				open, err := probePort(ctx, env, first, c.LocalAddr().Addr())
+				if err != nil || !open {
+					return err
+				}
+				return Violatef(fmt.Sprintf("port %d closed once PASV named port %d", first.Port(), second.Port()),
+					"port %d still accepts connections", first.Port())
+			},
+		},
+		{
+			ID: "rfc959/4.1.2/pasv-port-in-range", RFC: "959", Section: "4.1.2", Level: Should,
+			Title:       "passive ports lie inside the declared range (--pasv-ports)",
+			Requirement: pasvReq,
+			Tags:        []string{"pasv", "firewall"}, Needs: []Feature{NeedIPv4, NeedDeclaredRange},
+			Run: func(ctx context.Context, env *Env) error {
+				c, err := env.Login(ctx)
+				if err != nil {
+					return err
+				}
+				for i := 0; i < 8; i++ {
+					ap, _, err := c.Pasv(ctx)
+					if err != nil {
+						return err
+					}
+					if !env.Declared.Contains(int(ap.Port())) {
+						return Violatef("a port in the declared range "+env.Declared.String(), "port %d", ap.Port())
+					}
+				}
+				return nil
+			},
+		},
+		{
+			ID: "rfc959/4.1.2/pasv-range-exhausted", RFC: "959", Section: "4.1.2", Level: Should,
+			Title:       "with every port of the range in use, PASV is refused, not answered with a port outside the range; freed ports come back",
+			Requirement: pasvReq,
+			Tags:        []string{"pasv", "firewall", "resources"}, Needs: []Feature{NeedIPv4, NeedDeclaredRange}, Serial: true,
+			Run: runRangeExhausted,
+		},
+		{
+			ID: "rfc959/4.1.2/port-active-transfer", RFC: "959", Section: "4.1.2", Level: Must,
+			Title:       "PORT to the client's own address is accepted and the server connects to it",
+			Requirement: `If this command is used, the argument is the concatenation of a 32-bit internet host address and a 16-bit TCP port address.`,
+			Tags:        []string{"port", "active"}, Needs: v4,
+			Run: func(ctx context.Context, env *Env) error {
+				c, err := env.Login(ctx)
+				if err != nil {
+					return err
+				}
+				l, err := c.Listen(netip.Addr{})
+				if err != nil {
+					return err
+				}
+				defer l.Close()
+				if _, err := c.Expect(ctx, "PORT "+ftpwire.FormatPORT(l.Addr), 200); err != nil {
+					return err
+				}
+				t, err := c.activeTransfer(ctx, l, "LIST")
+				if err != nil {
+					return Violatef("the server to connect to "+l.Addr.String()+" for LIST", "%v", err)
+				}
+				if !t.OK() {
+					return Violatef("LIST over the active connection to succeed", "%s", transferString(t))
+				}
+				return nil
+			},
+		},
+	}
+}
+
+// judgePasvAddress grades the address of a 227 reply against the control connection's peer.
+func judgePasvAddress(adv, ctrl netip.Addr, r ftpwire.Reply) error {
+	adv, ctrl = adv.Unmap(), ctrl.Unmap()
+	exp := "the control connection's server address " + ctrl.String()
+	switch {
+	case adv == ctrl:
+		return nil
+	case adv.IsUnspecified() || adv.IsMulticast() || adv == netip.AddrFrom4([4]byte{255, 255, 255, 255}):
+		return Violatef(exp, "%s: an address nobody can connect to", quote(r))
+	case adv.IsLoopback() && ctrl.IsLoopback():
+		// No NAT sits inside a host: another loopback address is simply the wrong one.
+		return Violatef(exp, "%s names %s", quote(r), adv)
+	case adv.IsPrivate() && !ctrl.IsPrivate() && !ctrl.IsLoopback():
+		return Violatef(exp, "%s names the private address %s while the server is reached at public %s: a NAT setup without the public address configured", quote(r), adv, ctrl).Downgrade(Should)
+	}
+	// A server behind NAT (or configured with its public address and tested from inside)
+	// legitimately names another address: worth a warning, not a failure.
+	return Violatef(exp, "%s names %s (a NAT or pasv_address setting?)", quote(r), adv).Downgrade(Should)
+}
+
+// probePort reports whether something accepts TCP connections on ap.
+func probePort(ctx context.Context, env *Env, ap netip.AddrPort, local netip.Addr) (bool, error) {
+	dctx, cancel := context.WithTimeout(ctx, 2*time.Second)
+	defer cancel()
+	nc, err := ftpwire.DialData(dctx, ap, local)
+	if err == nil {
+		env.Note("connected to %s: a listener is there", ap)
+		nc.Close()
+		return true, nil
+	}
+	if errors.Is(err, syscall.ECONNREFUSED) {
+		env.Note("connection to %s refused: no listener", ap)
+		return false, nil
+	}
+	if ctx.Err() != nil {
+		return false, ctx.Err()
+	}
+	return false, fmt.Errorf("probe %s: %w", ap, err)
+}
+
+// runDistinctSessions: N sessions from one IP all hold a pending PASV at once; the ports must be
+// distinct, and when the data connections open in the reverse order, each session must still get
+// the bytes of its own file.
+func runDistinctSessions(ctx context.Context, env *Env) error {
+	const n = 6
+	setup, err := env.Login(ctx)
+	if err != nil {
+		return err
+	}
+	names := make([]string, n)
+	files := make([][]byte, n)
+	catalog := payload.Catalog{}
+	for i := range names {
+		names[i] = env.Name(fmt.Sprintf("s%d", i))
+		files[i] = env.Content(names[i], 48<<10)
+		catalog.Add(names[i])
+		if err := setup.Stor(ctx, names[i], files[i]); err != nil {
+			return err
+		}
+	}
+	ctrls := make([]*Ctrl, n)
+	aps := make([]netip.AddrPort, n)
+	owner := map[uint16]int{}
+	for i := range ctrls {
+		if ctrls[i], err = env.Login(ctx); err != nil {
+			return err
+		}
+	}
+	for i, c := range ctrls {
+		if aps[i], _, err = c.Pasv(ctx); err != nil {
+			return err
+		}
+		if j, dup := owner[aps[i].Port()]; dup {
+			return Violatef("a distinct port for each pending PASV",
+				"sessions %d and %d (%s, %s) both got port %d while both were pending", j+1, i+1, ctrls[j].Name(), c.Name(), aps[i].Port())
+		}
+		owner[aps[i].Port()] = i
+	}
+	dcs := make([]*DataConn, n)
+	for i := n - 1; i >= 0; i-- { // connect in the reverse of the PASV order
+		if dcs[i], err = ctrls[i].DialData(ctx, aps[i]); err != nil {
+			return fmt.Errorf("data connection of session %d: %w", i+1, err)
+		}
+	}
+	got := make([][]byte, n)
+	errs := make([]error, n)
+	var wg sync.WaitGroup
+	for i, c := range ctrls {
+		if err := c.Send(ctx, "RETR "+names[i]); err != nil {
+			return err
+		}
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			got[i], errs[i] = readUntilClosed(dcs[i], 8*time.Second)
+			dcs[i].Close()
+		}()
+	}
+	wg.Wait()
+	var problems []string
+	for i, c := range ctrls {
+		rctx, cancel := context.WithTimeout(ctx, 8*time.Second)
+		prelim, err := c.ReadReply(rctx)
+		if err == nil && prelim.Class() == 1 {
+			_, _ = c.ReadReply(rctx)
+		}
+		cancel()
+		if err != nil {
+			if len(got[i]) == 0 {
+				problems = append(problems, fmt.Sprintf("session %d: no reply to RETR: %v", i+1, err))
+				continue
+			}
+			return err
+		}
+		if len(got[i]) == 0 {
+			if prelim.Class() != 1 {
+				problems = append(problems, fmt.Sprintf("session %d: RETR answered %s", i+1, quote(prelim)))
+			} else {
+				problems = append(problems, fmt.Sprintf("session %d: no bytes on its data connection (port %d)", i+1, aps[i].Port()))
+			}
+			continue
+		}
+		if ok, _ := prefixOf(files[i], got[i]); ok {
+			continue
+		}
+		if o, found := payload.Identify(got[i], 0, catalog); found && o.Name != names[i] {
+			problems = append(problems, fmt.Sprintf("session %d received the bytes of session %d's file %s", i+1, slices.Index(names, o.Name)+1, o.Name))
+			continue
+		}
+		_, diff := sameBytes(files[i], got[i])
+		problems = append(problems, fmt.Sprintf("session %d: %s", i+1, diff))
+	}
+	if len(problems) > 0 {
+		return Violatef("each session's data connection to carry that session's file", "%s", strings.Join(problems, "; "))
+	}
+	return nil
+}
+
+// runRangeExhausted: PASV after PASV in one session must never run dry (each frees the last);
+// with every port of a small declared range held by a session, one more PASV must be refused
+// rather than answered with a port outside the range; and the ports must come back afterwards.
+func runRangeExhausted(ctx context.Context, env *Env) error {
+	rng := env.Declared
+	if rng.Len() > 64 {
+		return Skipf("the declared range %s has %d ports; exhausting more than 64 is not done against a shared server", rng, rng.Len())
+	}
+	c, err := env.Login(ctx)
+	if err != nil {
+		return err
+	}
+	for i := 1; i <= rng.Len()+2; i++ {
+		r, err := c.Cmd(ctx, "PASV")
+		if err != nil {
+			return err
+		}
+		if r.Code != 227 {
+			return Violatef(fmt.Sprintf("PASV after PASV in one session to keep working (each frees the previous listener; the range has %d ports)", rng.Len()),
+				"PASV number %d answered %s", i, quote(r))
+		}
+		ap, err := ftpwire.ParsePASV(r.Text())
+		if err != nil {
+			return Violatef("a parsable 227", "%s", quote(r))
+		}
+		if !rng.Contains(int(ap.Port())) {
+			return Violatef("a port in the declared range "+rng.String(), "port %d", ap.Port())
+		}
+	}
+	c.Close()
+
+	holders := make([]*Ctrl, 0, rng.Len())
+	held := map[uint16]bool{}
+	defer func() {
+		for _, h := range holders {
+			h.Close()
+		}
+	}()
+	for len(held) < rng.Len() && len(holders) < rng.Len()+4 {
+		h, err := env.Login(ctx)
+		if err != nil {
+			return err
+		}
+		holders = append(holders, h)
+		r, err := h.Cmd(ctx, "PASV")
+		if err != nil {
+			return err
+		}
+		if r.Code != 227 {
+			env.Note("PASV refused with %d of %d ports held: %s", len(held), rng.Len(), r.String())
+			break
+		}
+		ap, err := ftpwire.ParsePASV(r.Text())
+		if err != nil {
+			return Violatef("a parsable 227", "%s", quote(r))
+		}
+		if !rng.Contains(int(ap.Port())) {
+			return Violatef("425 (or another refusal) when the declared range "+rng.String()+" is used up, not a port outside it",
+				"port %d with %d of the range's ports held", ap.Port(), len(held))
+		}
+		if held[ap.Port()] {
+			return Violatef("a port not already pending in another session", "port %d handed out twice", ap.Port())
+		}
+		held[ap.Port()] = true
+	}
+	if len(held) == rng.Len() {
+		extra, err := env.Login(ctx)
+		if err != nil {
+			return err
+		}
+		holders = append(holders, extra)
+		r, err := extra.Cmd(ctx, "PASV")
+		if err != nil {
+			return err
+		}
+		if r.Code == 227 {
+			ap, _ := ftpwire.ParsePASV(r.Text())
+			return Violatef("425 (or another refusal) when every port of "+rng.String()+" is pending",
+				"%s: port %d (%s)", quote(r), ap.Port(), map[bool]string{true: "already pending in another session", false: "outside the range"}[rng.Contains(int(ap.Port()))])
+		}
+		if !refused(r) {
+			return Violatef("425 (or another refusal)", "%s", quote(r))
+		}
+	}
+	for _, h := range holders {
+		h.Close()
+	}
+	holders = nil
+	// The ports must come back once their sessions are gone.
+	deadline := time.Now().Add(3 * time.Second)
+	for {
+		c, err := env.Login(ctx)
+		if err != nil {
+			return err
+		}
+		r, err := c.Cmd(ctx, "PASV")
+		c.Close()
+		if err != nil && !errors.Is(err, io.EOF) {
+			return err
+		}
+		if r.Code == 227 {
+			return nil
+		}
+		if time.Now().After(deadline) {
+			return Violatef("PASV to work again once the sessions holding the ports ended", "%s", quote(r))
+		}
+		time.Sleep(200 * time.Millisecond)
+	}
+}
