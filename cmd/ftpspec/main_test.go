@@ -200,7 +200,9 @@ func TestServeListsFaultsAndStopsOnCancel(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	var o, e syncBuffer
 	done := make(chan int, 1)
-	go func() { done <- run(ctx, []string{"serve", "--listen", "127.0.0.1:0", "--pasv-ports", "24000-24099"}, &o, &e) }()
+	go func() {
+		done <- run(ctx, []string{"serve", "--listen", "127.0.0.1:0", "--pasv-ports", "24000-24099"}, &o, &e)
+	}()
 	require.Eventually(t, func() bool { return strings.Contains(o.String(), "listening on 127.0.0.1:") }, 10*time.Second, 20*time.Millisecond)
 	cancel()
 	select {
