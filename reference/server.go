@@ -36,7 +36,6 @@ type Server struct {
 
 	draining   atomic.Bool
 	drainStart atomic.Int64 // UnixNano
-	retrs      atomic.Int64 // RETRs so far, for the truncate fault
 	synthBufs  sync.Pool    // *[]byte buffers for synthetic files
 
 	mu       sync.Mutex

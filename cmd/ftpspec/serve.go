@@ -72,6 +72,9 @@ func newServeCmd(stdout, stderr io.Writer) *cobra.Command {
 				fmt.Fprintf(stdout, "implicit TLS on %s\n", a)
 			}
 			fmt.Fprintf(stdout, "root %s\n", srv.Root())
+			if !flags.Changed("grace") && cfg.Timeouts.ShutdownGrace > 0 {
+				grace = cfg.Timeouts.ShutdownGrace
+			}
 			<-cmd.Context().Done()
 			fmt.Fprintf(stderr, "ftpspec: shutting down (grace %s)\n", grace)
 			ctx, cancel := context.WithTimeout(context.Background(), grace)
@@ -91,7 +94,7 @@ func newServeCmd(stdout, stderr io.Writer) *cobra.Command {
 	f.StringVar(&config, "config", "", "YAML configuration file (flags override it)")
 	f.StringArrayVar(&faults, "fault", nil, "break one rule on purpose (repeatable; see --list-faults)")
 	f.BoolVar(&listFaults, "list-faults", false, "list the fault modes and exit")
-	f.DurationVar(&grace, "grace", 30*time.Second, "how long running transfers may finish after SIGTERM")
+	f.DurationVar(&grace, "grace", 30*time.Second, "how long running transfers may finish after SIGTERM (config: timeouts.shutdown_grace)")
 	return cmd
 }
 
