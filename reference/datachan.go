@@ -137,7 +137,10 @@ type passive struct {
 	owner   *session   // for the port-reuse fault, which hands the port to another session
 	anyIP   bool       // the no-ip-check fault
 	free    func(port int)
-	conns   chan net.Conn // capacity maxHolders
+	// slots[k] receives the k-th accepted connection. With the port-reuse fault the first holder
+	// (the owner) always takes the first connection to arrive, whoever dialled it: the mix-up that
+	// fault stands for, made deterministic so the checks that must see it always do.
+	slots [maxHolders]chan net.Conn
 
 	mu       sync.Mutex
 	holders  int
@@ -148,8 +151,10 @@ type passive struct {
 const maxHolders = 2
 
 func newPassive(ln *net.TCPListener, port int, client netip.Addr, anyIP bool, free func(int)) *passive {
-	p := &passive{ln: ln, portNum: port, client: client, anyIP: anyIP, free: free,
-		conns: make(chan net.Conn, maxHolders), holders: 1}
+	p := &passive{ln: ln, portNum: port, client: client, anyIP: anyIP, free: free, holders: 1}
+	for i := range p.slots {
+		p.slots[i] = make(chan net.Conn, 1)
+	}
 	go p.accept()
 	return p
 }
@@ -173,7 +178,7 @@ func (p *passive) accept() {
 			c.Close()
 			return
 		}
-		p.conns <- c
+		p.slots[p.accepted] <- c
 		p.accepted++
 		done := p.accepted >= p.holders
 		p.mu.Unlock()
@@ -184,16 +189,27 @@ func (p *passive) accept() {
 	}
 }
 
-// share adds a holder if the listener is still waiting for its connection (port-reuse fault).
-func (p *passive) share() bool {
+// share adds a holder if the listener is still waiting for its connection (port-reuse fault),
+// and returns the data source the new holder uses.
+func (p *passive) share() (dataSource, bool) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	if p.closed || p.accepted >= p.holders || p.holders >= maxHolders {
-		return false
+		return nil, false
 	}
 	p.holders++
-	return true
+	return &passiveHolder{p, p.holders - 1}, true
 }
+
+// passiveHolder is a second holder of a shared passive listener (port-reuse fault).
+type passiveHolder struct {
+	p    *passive
+	slot int
+}
+
+func (h *passiveHolder) conn(ctx context.Context) (net.Conn, error) { return h.p.take(ctx, h.slot) }
+func (h *passiveHolder) release()                                   { h.p.release() }
+func (h *passiveHolder) port() int                                  { return h.p.portNum }
 
 func (p *passive) pending() bool {
 	p.mu.Lock()
@@ -203,9 +219,11 @@ func (p *passive) pending() bool {
 
 func (p *passive) port() int { return p.portNum }
 
-func (p *passive) conn(ctx context.Context) (net.Conn, error) {
+func (p *passive) conn(ctx context.Context) (net.Conn, error) { return p.take(ctx, 0) }
+
+func (p *passive) take(ctx context.Context, slot int) (net.Conn, error) {
 	select {
-	case c := <-p.conns:
+	case c := <-p.slots[slot]:
 		return c, nil
 	case <-ctx.Done():
 		return nil, context.Cause(ctx)
@@ -226,15 +244,14 @@ func (p *passive) release() {
 		return
 	}
 	p.ln.Close()
-	for {
+	for _, ch := range p.slots {
 		select {
-		case c := <-p.conns:
+		case c := <-ch:
 			c.Close()
 		default:
-			p.free(p.portNum)
-			return
 		}
 	}
+	p.free(p.portNum)
 }
 
 func sameIP(a net.Addr, want netip.Addr) bool {
@@ -273,7 +290,6 @@ type sharedPort struct {
 
 	mu      sync.Mutex
 	waiting map[netip.Addr][]*sharedWaiter // FIFO per client IP
-	early   map[netip.Addr][]net.Conn      // arrived before anyone waited
 }
 
 type sharedWaiter struct {
@@ -284,7 +300,7 @@ type sharedWaiter struct {
 }
 
 func newSharedPort(ln *net.TCPListener, port int) *sharedPort {
-	sp := &sharedPort{ln: ln, portNum: port, waiting: map[netip.Addr][]*sharedWaiter{}, early: map[netip.Addr][]net.Conn{}}
+	sp := &sharedPort{ln: ln, portNum: port, waiting: map[netip.Addr][]*sharedWaiter{}}
 	go sp.accept()
 	return sp
 }
@@ -301,9 +317,10 @@ func (sp *sharedPort) accept() {
 			w := q[0]
 			sp.waiting[ip] = q[1:]
 			w.ch <- c
-		} else if len(sp.early[ip]) < 1024 {
-			sp.early[ip] = append(sp.early[ip], c)
 		} else {
+			// Nobody from that IP is waiting: refuse it, as such a server would. Keeping it for
+			// a later waiter would hand a stale connection to an unrelated transfer, which is a
+			// second broken rule, not this one.
 			c.Close()
 		}
 		sp.mu.Unlock()
@@ -315,11 +332,6 @@ func (sp *sharedPort) wait(client netip.Addr) *sharedWaiter {
 	w := &sharedWaiter{sp: sp, client: client, ch: make(chan net.Conn, 1)}
 	sp.mu.Lock()
 	defer sp.mu.Unlock()
-	if q := sp.early[client]; len(q) > 0 {
-		w.ch <- q[0]
-		sp.early[client] = q[1:]
-		return w
-	}
 	sp.waiting[client] = append(sp.waiting[client], w)
 	return w
 }
@@ -354,17 +366,7 @@ func (w *sharedWaiter) release() {
 	})
 }
 
-func (sp *sharedPort) close() {
-	sp.ln.Close()
-	sp.mu.Lock()
-	defer sp.mu.Unlock()
-	for _, q := range sp.early {
-		for _, c := range q {
-			c.Close()
-		}
-	}
-	sp.early = map[netip.Addr][]net.Conn{}
-}
+func (sp *sharedPort) close() { sp.ln.Close() }
 
 func addrOf(a net.Addr) netip.Addr {
 	if ta, ok := a.(*net.TCPAddr); ok {

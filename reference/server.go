@@ -316,18 +316,20 @@ func (s *Server) sharedPort(local netip.Addr) (*sharedPort, error) {
 
 // reusablePassive is the port-reuse fault: a passive listener of another session from the same
 // client that is still waiting for its connection.
-func (s *Server) reusablePassive(client netip.Addr, mine *session) *passive {
+func (s *Server) reusablePassive(client netip.Addr, mine *session) dataSource {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	live := s.pasvs[:0]
-	var found *passive
+	var found dataSource
 	for _, p := range s.pasvs {
 		if !p.pending() {
 			continue
 		}
 		live = append(live, p)
-		if found == nil && p.client == client && p.owner != mine && p.share() {
-			found = p
+		if found == nil && p.client == client && p.owner != mine {
+			if h, ok := p.share(); ok {
+				found = h
+			}
 		}
 	}
 	clear(s.pasvs[len(live):])

@@ -19,9 +19,10 @@ import (
 	"github.com/ftpspec/ftpspec/suites"
 )
 
-// selftestPorts sizes the passive range of every selftest server: small enough that a load run can
-// exhaust it when a fault is about exhaustion, and declared to the harness so range checks run.
-const selftestPorts = 100
+// selftestPorts sizes the passive range of every selftest server, declared to the harness so the
+// range checks run: small enough that the exhaustion case and a load run can use it all up, and
+// large enough for the port-randomness case to judge a sequence (both draw the line at 64).
+const selftestPorts = 64
 
 func newSelftestCmd(stdout, stderr io.Writer) *cobra.Command {
 	var only []string
@@ -157,12 +158,10 @@ func selftestConform(ctx context.Context, faults []string, ports reference.PortR
 // selftestFault runs what a fault names against a reference server with that one fault.
 func selftestFault(ctx context.Context, f reference.Fault, ports reference.PortRange) selftestRow {
 	row := selftestRow{name: f.Name, ok: true}
-	var cases, loads []string
+	var loads []string
 	for _, c := range f.CaughtBy {
 		if m, ok := strings.CutPrefix(c, "load:"); ok {
 			loads = append(loads, m)
-		} else {
-			cases = append(cases, c)
 		}
 	}
 	var evidence, missed []string
@@ -170,31 +169,10 @@ func selftestFault(ctx context.Context, f reference.Fault, ports reference.PortR
 	if err != nil {
 		return selftestRow{name: f.Name, verdict: "ERROR", detail: err.Error()}
 	}
-	byID := map[string]reports.CaseResult{}
-	for _, c := range conf.Cases {
-		if _, seen := byID[c.ID]; !seen || c.Outcome == reports.Fail || c.Outcome == reports.Warn {
-			byID[c.ID] = c
-		}
-	}
-	for _, id := range cases {
-		c, ok := byID[id]
-		switch {
-		case !ok:
-			missed = append(missed, id+" (no such case)")
-		case c.Outcome == reports.Fail || c.Outcome == reports.Warn:
-			evidence = append(evidence, id+"="+string(c.Outcome))
-		default:
-			missed = append(missed, id+"="+string(c.Outcome))
-		}
-	}
-	// No unrelated MUST case may fail: a fault breaks one rule, and a harness that blames others
-	// for it would accuse real servers falsely too.
-	var collateral []string
-	for _, c := range conf.Cases {
-		if c.Outcome == reports.Fail && c.Level == string(suites.Must) && !slices.Contains(cases, c.ID) {
-			collateral = append(collateral, c.ID)
-		}
-	}
+	check := suites.CheckFault(f.Name, f.CaughtBy, conf)
+	evidence = append(evidence, check.Caught...)
+	missed = append(missed, check.Missed...)
+	collateral := check.Unrelated
 	if len(loads) > 0 {
 		l, err := selftestLoad(ctx, f.Name, ports, loads)
 		if err != nil {
