@@ -167,12 +167,18 @@ func secure(ctx context.Context, c net.Conn, cfg *tls.Config, timeout time.Durat
 	return tc, nil
 }
 
-// closeData closes a data connection; for TLS it sends close_notify first, which a server reading
-// an upload needs to tell the end of the file from a truncation.
+// closeData closes a data connection gracefully: it ends the sending side (close_notify under
+// TLS, which a server reading an upload needs to tell the end of the file from a truncation), then
+// reads until the server closes. Closing with unread bytes — the session tickets a TLS 1.3 server
+// sends — would make the kernel answer with a reset that discards the tail of an upload.
 func closeData(c net.Conn) error {
 	if c == nil {
 		return nil
 	}
 	_ = c.SetDeadline(time.Now().Add(finalGrace))
+	if hc, ok := c.(interface{ CloseWrite() error }); ok {
+		_ = hc.CloseWrite()
+		_, _ = io.Copy(io.Discard, io.LimitReader(c, 1<<20))
+	}
 	return c.Close()
 }

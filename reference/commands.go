@@ -9,6 +9,7 @@ import (
 	"net/netip"
 	"os"
 	"path"
+	"regexp"
 	"slices"
 	"strconv"
 	"strings"
@@ -702,6 +703,9 @@ func (s *session) cmdOPTS(arg string) error {
 // RFC 2640 §4.1.
 func (s *session) cmdLANG(arg string) error {
 	switch l := strings.ToUpper(strings.TrimSpace(arg)); {
+	case l != "" && !langTag.MatchString(l):
+		// RFC 2640 §4.2: a malformed language tag is a syntax error in the argument.
+		s.reply(501, "Syntax error in language tag.")
 	case l == "" || l == "EN" || strings.HasPrefix(l, "EN-"):
 		s.reply(200, "Language set to EN.")
 	default:
@@ -709,6 +713,9 @@ func (s *session) cmdLANG(arg string) error {
 	}
 	return nil
 }
+
+// langTag is RFC 1766's Language-Tag, which RFC 2640 §4.2's LANG takes: 1*8ALPHA *("-" 1*8ALPHA).
+var langTag = regexp.MustCompile(`^[A-Za-z]{1,8}(-[A-Za-z]{1,8})*$`)
 
 // RFC 7151 §3.
 func (s *session) cmdHOST(arg string) error {
@@ -728,6 +735,11 @@ func (s *session) cmdHOST(arg string) error {
 		// address for the server, the server MUST respond with a 504 reply" (RFC 7151 §3.1).
 		s.reply(504, "That address is not this server's.")
 		return nil
+	case s.sniMismatch(h):
+		// "the server-PI MUST verify that the name in the HOST command matches the
+		// "server_name" that is provided in the extended client hello" (RFC 7151 §4).
+		s.reply(504, "HOST does not match the TLS server_name.")
+		return nil
 	case !literal.IsValid() && len(s.srv.hosts) > 0:
 		if _, known := s.srv.hosts[h]; !known {
 			s.reply(504, "Unknown virtual host.")
@@ -740,6 +752,15 @@ func (s *session) cmdHOST(arg string) error {
 	s.pendingUser = ""
 	s.reply(220, "Host accepted.")
 	return nil
+}
+
+// sniMismatch reports whether the control connection's TLS handshake named a server other than h.
+func (s *session) sniMismatch(h string) bool {
+	if s.tls == nil || s.tls.conn == nil {
+		return false
+	}
+	sni := s.tls.conn.ConnectionState().ServerName
+	return sni != "" && !strings.EqualFold(strings.TrimSuffix(sni, "."), strings.TrimSuffix(h, "."))
 }
 
 func (s *session) isPublicIP(a netip.Addr) bool {

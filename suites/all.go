@@ -11,7 +11,7 @@ func All() []Case {
 		rfc959Passive(),
 		rfc959ReplyTable(),
 		rfc1123Cases(),
-		rfc2228And4217(),
+		rfc4217Cases(),
 		rfc2389Cases(),
 		rfc2428Cases(),
 		rfc2577Cases(),

@@ -525,6 +525,7 @@ func (c *Ctrl) DoAt(ctx context.Context, ap netip.AddrPort, cmd string, up []byt
 		if err != nil {
 			return t, fmt.Errorf("upload: %w", err)
 		}
+		dc.FinishUpload()
 	} else {
 		t.Data, err = io.ReadAll(io.LimitReader(dc, maxDownload))
 		if err != nil {
@@ -617,9 +618,26 @@ func (e *Env) close(ctx context.Context) {
 	e.closers = nil
 	files, dirs := e.uploaded, e.dirs
 	e.mu.Unlock()
+	// Data connections and listeners first, then every control connection ends with QUIT and
+	// waits (briefly) for the server to close it: by then the server has torn the session down
+	// and released its passive ports, so the next case meets a server with nothing left over.
+	var ctrls []*ftpwire.Conn
 	for _, c := range closers {
+		if fc, ok := c.(*ftpwire.Conn); ok {
+			ctrls = append(ctrls, fc)
+			continue
+		}
 		_ = c.Close()
 	}
+	var wg sync.WaitGroup
+	for _, c := range ctrls {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			quit(ctx, c)
+		}()
+	}
+	wg.Wait()
 	if len(files) == 0 && len(dirs) == 0 {
 		return
 	}
@@ -636,6 +654,25 @@ func (e *Env) close(ctx context.Context) {
 		_, _ = c.Cmd(ctx, "RMD "+dirs[i])
 	}
 	_, _ = c.Cmd(ctx, "QUIT")
+}
+
+// quit ends a control connection politely: QUIT, then wait up to half a second for the server to
+// close it. A connection already closed or broken is just closed.
+func quit(ctx context.Context, c *ftpwire.Conn) {
+	defer c.Close()
+	qctx, cancel := context.WithTimeout(ctx, 500*time.Millisecond)
+	defer cancel()
+	if c.Buffered() > 0 {
+		return // unread replies: the conversation is out of step; do not add to it
+	}
+	if err := c.Send(qctx, "QUIT"); err != nil {
+		return
+	}
+	for i := 0; i < 3; i++ {
+		if _, err := c.ReadReply(qctx); err != nil {
+			return
+		}
+	}
 }
 
 // quote renders a reply for Expected/Actual texts.
@@ -711,3 +748,24 @@ func sameBytes(want, got []byte) (bool, string) {
 	}
 	return false, fmt.Sprintf("%d bytes (%d expected), identical up to the shorter length", len(got), len(want))
 }
+
+// FinishUpload ends the sending side of an upload gracefully, then waits briefly for the
+// server to close. Closing at once would lose data: a TLS 1.3 server (OpenSSL's among them) sends
+// session tickets on the data connection, and closing a socket with such unread bytes makes the
+// kernel send a reset that discards whatever part of the upload is still queued.
+func (dc *DataConn) FinishUpload() {
+	_ = dc.SetDeadline(time.Now().Add(5 * time.Second))
+	nc := dc.Conn
+	if tc, ok := nc.(*tls.Conn); ok {
+		// close_notify, then the server's (as Python's ftplib does with unwrap); a TCP
+		// half-close here makes some servers (pyftpdlib) stall in their TLS shutdown.
+		_ = tc.CloseWrite()
+		_, _ = io.Copy(io.Discard, io.LimitReader(tc, 1<<20))
+		return
+	}
+	if tcp, ok := nc.(interface{ CloseWrite() error }); ok {
+		_ = tcp.CloseWrite()
+	}
+	_, _ = io.Copy(io.Discard, io.LimitReader(nc, 1<<20))
+}
+

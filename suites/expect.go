@@ -121,15 +121,24 @@ func (x Expectations) Lookup(id, mode string) (Expectation, bool) {
 	return Expectation{}, false
 }
 
-func (x Expectations) apply(id, mode string, o reports.Outcome) reports.Outcome {
-	if _, ok := x.Lookup(id, mode); !ok {
-		return o
+// apply turns a fail or warn into xfail, and a pass into xpass, for a listed case; the reason of
+// the entry joins the result's reason.
+func (x Expectations) apply(id, mode string, o reports.Outcome, reason string) (reports.Outcome, string) {
+	e, ok := x.Lookup(id, mode)
+	if !ok {
+		return o, reason
 	}
+	note := "expected to fail: " + e.Reason
 	switch o {
 	case reports.Fail, reports.Warn:
-		return reports.XFail
+		o = reports.XFail
 	case reports.Pass:
-		return reports.XPass
+		o = reports.XPass
+	default:
+		return o, reason
 	}
-	return o
+	if reason != "" {
+		note = reason + "; " + note
+	}
+	return o, note
 }

@@ -3,7 +3,6 @@ package suites
 import (
 	"context"
 	"crypto/tls"
-	"errors"
 	"fmt"
 	"io"
 	"net/netip"
@@ -180,12 +179,83 @@ func extTransfer(ctx context.Context, c *Ctrl, dc *DataConn, cmd string, up []by
 		n, werr := dc.Write(up)
 		x.Written = int64(n)
 		x.DataErr = werr
+		if werr == nil {
+			dc.FinishUpload()
+		}
 	} else {
 		x.Data, x.DataErr = io.ReadAll(io.LimitReader(dc, maxDownload))
 	}
 	dc.Close()
 	x.Final, err = c.ReadReply(ctx)
 	return x, err
+}
+
+// extUploadAt runs an upload command (STOR, APPE) over the passive port ap, protected as PROT
+// says, ending the upload with DataConn.FinishUpload.
+func extUploadAt(ctx context.Context, c *Ctrl, ap netip.AddrPort, cmd string, data []byte) (extXfer, error) {
+	var cfg *tls.Config
+	if c.Prot {
+		cfg = c.tls
+	}
+	dc, err := extDataConn(ctx, c, ap, cfg)
+	if err != nil {
+		return extXfer{}, err
+	}
+	return extTransfer(ctx, c, dc, cmd, data)
+}
+
+// extUpload is extUploadAt over a fresh passive port.
+func extUpload(ctx context.Context, c *Ctrl, cmd string, data []byte) (extXfer, error) {
+	ap, err := c.Passive(ctx)
+	if err != nil {
+		return extXfer{}, err
+	}
+	return extUploadAt(ctx, c, ap, cmd, data)
+}
+
+// extStor uploads data to path (see DataConn.FinishUpload), requires success, and
+// registers path for deletion after the case.
+func extStor(ctx context.Context, c *Ctrl, path string, data []byte) error {
+	c.env.Track(path, false)
+	x, err := extUpload(ctx, c, "STOR "+path, data)
+	if err != nil {
+		return err
+	}
+	if !x.OK() || x.DataErr != nil {
+		return fmt.Errorf("setup: STOR %s: %s %v", path, transferString(x.Transfer), x.DataErr)
+	}
+	return nil
+}
+
+// extLoginAndFile logs in and uploads size bytes of identifying content.
+func extLoginAndFile(ctx context.Context, env *Env, suffix string, size int) (*Ctrl, string, []byte, error) {
+	c, err := env.Login(ctx)
+	if err != nil {
+		return nil, "", nil, err
+	}
+	name := env.Name(suffix)
+	data := env.Content(name, size)
+	if err := extStor(ctx, c, name, data); err != nil {
+		return nil, "", nil, err
+	}
+	return c, name, data, nil
+}
+
+// extDirWithFile logs in, creates a fresh directory and stores a one-byte file "x" in it.
+func extDirWithFile(ctx context.Context, env *Env) (*Ctrl, string, string, error) {
+	c, err := env.Login(ctx)
+	if err != nil {
+		return nil, "", "", err
+	}
+	dir := env.Name("d")
+	if err := c.Mkd(ctx, dir); err != nil {
+		return nil, "", "", err
+	}
+	file := "ftpspec-entry-" + env.nonce + ".bin"
+	if err := extStor(ctx, c, dir+"/"+file, []byte("x")); err != nil {
+		return nil, "", "", err
+	}
+	return c, dir, file, nil
 }
 
 // extTLSState returns the TLS state of a data connection, if it is one.
@@ -372,7 +442,7 @@ func extTimeVal(s string) (time.Time, error) {
 // literal, an IPv6 literal in brackets (RFC 7151 §3.1).
 func extHostArg(env *Env) string {
 	h := env.Target.Host
-	if a, err := netip.ParseAddr(h); err == nil && a.Is6() && !a.Is4In6() {
+	if a, err := netip.ParseAddr(h); err == nil && a.Is6() {
 		return "[" + h + "]"
 	}
 	return h
@@ -411,29 +481,8 @@ func extHostFirst(ctx context.Context, env *Env, line string) (*Ctrl, ftpwire.Re
 	return c, r, nil
 }
 
-// extConnectNoLogin is Connect for a case that checks something before login: the connection is
-// secured as the mode says and nothing else is sent.
-func extConnectNoLogin(ctx context.Context, env *Env) (*Ctrl, error) {
-	return env.Connect(ctx)
-}
-
 // extClass5Or4 reports whether r is a negative reply (4yz or 5yz).
 func extClass5Or4(r ftpwire.Reply) bool { return r.Class() == 4 || r.Class() == 5 }
-
-// extReadClosed waits up to wait for the server to end c; it returns what arrived meanwhile and
-// whether the connection ended.
-func extReadClosed(ctx context.Context, c *Ctrl, wait time.Duration) (ftpwire.Reply, bool) {
-	cctx, cancel := context.WithTimeout(ctx, wait)
-	defer cancel()
-	r, err := c.ReadReply(cctx)
-	if err == nil {
-		return r, false
-	}
-	if errors.Is(err, context.DeadlineExceeded) && ctx.Err() == nil {
-		return r, false
-	}
-	return r, true
-}
 
 // extUTF8Suffix is a non-ASCII name part: Latin, CJK and a symbol, in UTF-8.
 const extUTF8Suffix = "ünï-中文-€"

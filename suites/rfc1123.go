@@ -417,7 +417,9 @@ func stouName(r ftpwire.Reply) (string, bool) {
 	if i < 0 {
 		return "", false
 	}
-	name := strings.TrimSpace(t[i+len("FILE: "):])
+	// The name runs to the end of its line: a multi-line 150 (pure-ftpd's) continues below it.
+	name, _, _ := strings.Cut(t[i+len("FILE: "):], "\n")
+	name = strings.TrimSpace(name)
 	if name == "" {
 		return "", false
 	}

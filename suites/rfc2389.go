@@ -207,7 +207,7 @@ func rfc2389Cases() []Case {
 		{
 			ID: "rfc2389/4/opts-unknown-command", RFC: "2389", Section: "4", Level: Must,
 			Title:       "OPTS naming no known command is refused, preferably with 501",
-			Requirement: `An "opts-good" response (200 reply) MUST be sent when the command-name specified in the OPTS command is recognized, and the command-options, if any, are recognized, and appropriate. An "opts-bad" response is sent in other cases.`,
+			Requirement: `An "opts-good" response (200 reply) MUST be sent when the command- name specified in the OPTS command is recognized, and the command- options, if any, are recognized, and appropriate. An "opts-bad" response is sent in other cases.`,
 			Tags:        []string{"feat", "opts"},
 			Run: func(ctx context.Context, env *Env) error {
 				c, _, _, err := feat(ctx, env)
@@ -254,7 +254,7 @@ func rfc2389Cases() []Case {
 		{
 			ID: "rfc2389/4/opts-utf8-on", RFC: "2389", Section: "4", Level: May,
 			Title:       "OPTS UTF8 ON gets an opts-response: 200 if the server has the option, else 501",
-			Requirement: `An "opts-good" response (200 reply) MUST be sent when the command-name specified in the OPTS command is recognized, and the command-options, if any, are recognized, and appropriate.`,
+			Requirement: `An "opts-good" response (200 reply) MUST be sent when the command- name specified in the OPTS command is recognized, and the command- options, if any, are recognized, and appropriate.`,
 			Tags:        []string{"feat", "opts", "ext:UTF8"},
 			// No RFC defines "OPTS UTF8" (RFC 2640 defines none; it comes from an expired
 			// draft), so whether a server accepts it is up to the server: MAY. What the case

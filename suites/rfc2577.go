@@ -288,6 +288,9 @@ func stealAttempt(ctx context.Context, env *Env) (stealResult, error) {
 	prelim, err := c.Cmd(rctx, "RETR "+name)
 	if err != nil {
 		res.ownerStory = "no reply to RETR: " + err.Error()
+		if thief != nil {
+			_ = thief.SetReadDeadline(time.Now().Add(300 * time.Millisecond))
+		}
 		res.thiefGot = <-thiefDone
 		return res, nil
 	}
@@ -301,6 +304,10 @@ func stealAttempt(ctx context.Context, env *Env) (stealResult, error) {
 		if final, err = c.ReadReply(rctx); err != nil {
 			res.ownerStory = fmt.Sprintf("%s, then no final reply: %v", quote(prelim), err)
 		}
+	}
+	if thief != nil {
+		// The owner's transfer is over: whatever the thief was going to get has been sent.
+		_ = thief.SetReadDeadline(time.Now().Add(300 * time.Millisecond))
 	}
 	res.thiefGot = <-thiefDone
 	switch {

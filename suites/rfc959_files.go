@@ -585,11 +585,11 @@ func rfc959Files() []Case {
 			},
 		},
 		{
-			ID: "rfc959/4.1.1/stor-interrupted-no-partial", RFC: "959", Section: "4.1.1", Level: May,
-			Title:       "an upload cut off by a vanished client leaves no partial file (atomic STOR)",
-			Requirement: `An unexpected close on the control connection will cause the server to take the effective action of an abort (ABOR) and a logout (QUIT).`,
+			ID: "rfc959/4.1.3/stor-interrupted-no-partial", RFC: "959", Section: "4.1.3", Level: May,
+			Title:       "an upload cut off by a vanished client (an abort, §4.1.1) leaves no partial file: atomic STOR",
+			Requirement: `This command tells the server to abort the previous FTP service command and any associated transfer of data.`,
 			Tags:        []string{"transfer", "atomic"}, Needs: w,
-			Run:         runInterruptedUpload,
+			Run: runInterruptedUpload,
 		},
 		{
 			ID: "rfc959/4.1.1/rein", RFC: "959", Section: "4.1.1", Level: Must,

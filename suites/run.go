@@ -278,8 +278,7 @@ func (s *runState) runOne(ctx context.Context, j job) reports.CaseResult {
 	res := reports.CaseResult{ID: c.ID, RFC: c.RFC, Section: c.Section, Level: string(c.Level), Title: c.Title,
 		Requirement: c.Requirement, Tags: slices.Clone(c.Tags), TLS: j.label}
 	finish := func(o reports.Outcome, reason string) reports.CaseResult {
-		res.Outcome, res.Reason = o, reason
-		res.Outcome = s.opts.Expectations.apply(c.ID, j.label, res.Outcome)
+		res.Outcome, res.Reason = s.opts.Expectations.apply(c.ID, j.label, o, reason)
 		return res
 	}
 	if j.skip != "" {

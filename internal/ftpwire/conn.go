@@ -75,9 +75,10 @@ type Conn struct {
 	rpos, rend int
 	wbuf       []byte
 
-	watched   context.Context
-	stopWatch func() bool
-	closed    bool
+	watched    context.Context
+	stopWatch  func() bool
+	watchFired chan struct{}
+	closed     bool
 }
 
 // Dial connects to addr (host:port), starts TLS when opts.TLS is set, and reads the greeting. On
@@ -110,6 +111,7 @@ func Dial(ctx context.Context, addr string, opts Options) (*Conn, Reply, error) 
 		c.Close()
 		return nil, r, fmt.Errorf("greeting from %s: %w", addr, err)
 	}
+	c.unwatch() // Dial's own timeout context ends here
 	return c, r, nil
 }
 
@@ -139,6 +141,10 @@ func (c *Conn) RemoteAddr() netip.AddrPort { return addrPort(c.raw.RemoteAddr())
 
 // NetConn returns the connection replies are read from (a *tls.Conn after StartTLS).
 func (c *Conn) NetConn() net.Conn { return c.nc }
+
+// TCPConn returns the underlying TCP connection (below any TLS), for socket options such as
+// SetLinger(0) when a case must reset the connection rather than close it.
+func (c *Conn) TCPConn() net.Conn { return c.raw }
 
 // Buffered returns the number of received bytes not yet consumed by a reply: a server that sends
 // a reply nobody asked for leaves them here.
@@ -326,6 +332,7 @@ func (c *Conn) Close() error {
 	if c.stopWatch != nil {
 		c.stopWatch()
 	}
+	c.stopWatch = nil
 	err := c.nc.Close()
 	c.recordNow(reports.Event{Kind: reports.Close, Detail: "closed by client"})
 	return err
@@ -339,14 +346,15 @@ func (c *Conn) arm(ctx context.Context) error {
 		return err
 	}
 	if ctx != c.watched {
-		if c.stopWatch != nil {
-			c.stopWatch()
-			c.stopWatch = nil
-		}
+		c.unwatch()
 		c.watched = ctx
 		if ctx.Done() != nil {
-			raw := c.raw
-			c.stopWatch = context.AfterFunc(ctx, func() { _ = raw.SetDeadline(aLongTimeAgo) })
+			raw, fired := c.raw, make(chan struct{})
+			c.watchFired = fired
+			c.stopWatch = context.AfterFunc(ctx, func() {
+				_ = raw.SetDeadline(aLongTimeAgo)
+				close(fired)
+			})
 		}
 	}
 	d, ok := ctx.Deadline()
@@ -361,6 +369,15 @@ func (c *Conn) arm(ctx context.Context) error {
 }
 
 var aLongTimeAgo = time.Unix(1, 0)
+
+// unwatch stops watching the current context. If its cancellation already fired, it waits for
+// the deadline it set, so that the caller's next SetDeadline is not overwritten afterwards.
+func (c *Conn) unwatch() {
+	if c.stopWatch != nil && !c.stopWatch() {
+		<-c.watchFired
+	}
+	c.stopWatch, c.watchFired, c.watched = nil, nil, nil
+}
 
 // ioErr explains an I/O error, preferring the context's reason when it caused the error.
 func (c *Conn) ioErr(ctx context.Context, op string, err error) error {

@@ -357,3 +357,28 @@ func TestParseReplyMatchesConn(t *testing.T) {
 	assert.False(t, ok)
 	assert.True(t, errors.Is(ErrUnterminated, ErrUnterminated))
 }
+
+// A context that ends after its operation must not poison the next one: Dial's own timeout
+// context ends when Dial returns, and a session may use one context per command.
+func TestEndedContextDoesNotPoisonNextOp(t *testing.T) {
+	addr := server(t, func(c net.Conn) {
+		io.WriteString(c, "220 hi\r\n")
+		br := bufio.NewReader(c)
+		for {
+			if _, err := br.ReadString('\n'); err != nil {
+				return
+			}
+			io.WriteString(c, "200 ok\r\n")
+		}
+	})
+	c, _, err := Dial(context.Background(), addr, Options{Timeout: 5 * time.Second})
+	require.NoError(t, err)
+	defer c.Close()
+	for i := 0; i < 50; i++ {
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		r, err := c.Cmd(ctx, "NOOP")
+		cancel()
+		require.NoError(t, err, "command %d", i)
+		require.Equal(t, 200, r.Code)
+	}
+}

@@ -1,0 +1,140 @@
+//go:build interop
+
+package suites
+
+import (
+	"context"
+	"crypto/ecdsa"
+	"crypto/elliptic"
+	"crypto/rand"
+	"crypto/x509"
+	"crypto/x509/pkix"
+	"encoding/pem"
+	"math/big"
+	"net"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/ftpspec/ftpspec/internal/target"
+	"github.com/ftpspec/ftpspec/reports"
+)
+
+// extPyftpdlibDeviations are the extension cases pyftpdlib 1.5.7 fails, each checked against the
+// sentence the case quotes. Empty today: what pyftpdlib does differently in these areas is graded
+// warn (a SHOULD, or a MUST whose evidence is inconclusive) or unsupported:
+//
+//   - rfc4217/4.2/auth-resets-login (warn): AUTH TLS after a plain login keeps the login; RFC 2228
+//     §3 and RFC 4217 §4.2 say the user must reauthorize (lower-case "must", hence SHOULD).
+//   - rfc2228/3/auth-unknown-mechanism, prot-unknown-level, prot-safe-unsupported (warn): 502 and
+//     521 where RFC 2228 recommends 504 and 536; the class is right.
+//   - rfc2389/3.2/feat-end-line (warn): "211 End FEAT." instead of "211 End".
+//   - rfc3659/7.5.5/perm-fact-letters (warn): perm=radfwMT, "T" is no defined indicator.
+//
+// And one defect that shows as error, not fail, because completeness under TLS is
+// rfc959/4.1.3/retr-byte-exact's to judge: RETR over a PROT P data connection that resumes the
+// control connection's TLS session, accepted after the RETR (reply 150), sometimes ends early with
+// 226 (pyftpdlib's own log: "RETR ... completed=1 bytes=107926" for a 150001-byte file).
+var extPyftpdlibDeviations = map[string]string{}
+
+// TestInteropExtensionsPyftpdlibTLS runs the extension cases against Debian's pyftpdlib with
+// TLS_FTPHandler (scripts/interop/pyftpd.py), with and without explicit TLS: a third-party server,
+// to catch cases that would accuse a correct server.
+//
+//	go test -tags interop -run InteropExtensions -v ./suites
+func TestInteropExtensionsPyftpdlibTLS(t *testing.T) {
+	py := "/usr/bin/python3"
+	if err := exec.Command(py, "-c", "import pyftpdlib, OpenSSL").Run(); err != nil {
+		t.Skipf("pyftpdlib with PyOpenSSL not installed for %s: %v", py, err)
+	}
+	script, err := filepath.Abs("../scripts/interop/pyftpd.py")
+	require.NoError(t, err)
+	if _, err := os.Stat(script); err != nil {
+		t.Skipf("no %s: %v", script, err)
+	}
+	dir := t.TempDir()
+	cert, key := writeSelfSigned(t, dir)
+	root := filepath.Join(dir, "root")
+	require.NoError(t, os.Mkdir(root, 0o755))
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	require.NoError(t, err)
+	addr := ln.Addr().String()
+	ln.Close()
+	_, port, _ := net.SplitHostPort(addr)
+	cmd := exec.Command(py, script, "--port", port, "--root", root, "--pasv", "26200-26399",
+		"--cert", cert, "--key", key, "--log-level", "WARNING")
+	if testing.Verbose() {
+		cmd.Stdout, cmd.Stderr = os.Stderr, os.Stderr
+	}
+	require.NoError(t, cmd.Start())
+	t.Cleanup(func() { _ = cmd.Process.Kill(); _ = cmd.Wait() })
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		c, err := net.Dial("tcp", addr)
+		if err == nil {
+			c.Close()
+			break
+		}
+		require.True(t, time.Now().Before(deadline), "pyftpdlib did not start listening on %s", addr)
+		time.Sleep(100 * time.Millisecond)
+	}
+	tg, err := target.Parse("ftp://test:test@" + addr)
+	require.NoError(t, err)
+
+	for _, mode := range []string{ModeNone, ModeExplicit} {
+		t.Run(mode, func(t *testing.T) {
+			res, err := Run(context.Background(), extCases(), Options{Target: tg, TLS: mode, Parallel: 1, Timeout: 20 * time.Second})
+			require.NoError(t, err)
+			var fails, notes []string
+			failed := map[string]bool{}
+			for _, r := range res.Cases {
+				line := r.ID + " [" + r.TLS + "] " + string(r.Outcome) + ": expected " + r.Expected + ", got " + r.Actual + " " + r.Reason
+				switch r.Outcome {
+				case reports.Fail:
+					failed[r.ID] = true
+					if _, known := extPyftpdlibDeviations[r.ID]; !known {
+						fails = append(fails, line)
+					}
+				case reports.Warn, reports.Error:
+					notes = append(notes, line)
+				}
+			}
+			t.Logf("%d results: %+v\nwarnings and errors:\n%s", len(res.Cases), res.Totals, strings.Join(notes, "\n"))
+			assert.Empty(t, fails, "failures not known as pyftpdlib deviations:\n%s", strings.Join(fails, "\n"))
+			for id, why := range extPyftpdlibDeviations {
+				assert.True(t, failed[id], "%s no longer fails (%s): update extPyftpdlibDeviations", id, why)
+			}
+			assert.Greater(t, res.Totals.Pass, 80, "most extension cases must run and pass against pyftpdlib")
+		})
+	}
+}
+
+// writeSelfSigned writes a self-signed ECDSA certificate for 127.0.0.1 and its key as PEM files.
+func writeSelfSigned(t *testing.T, dir string) (certFile, keyFile string) {
+	t.Helper()
+	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	require.NoError(t, err)
+	tmpl := &x509.Certificate{
+		SerialNumber: big.NewInt(1),
+		Subject:      pkix.Name{CommonName: "127.0.0.1"},
+		IPAddresses:  []net.IP{net.IPv4(127, 0, 0, 1)},
+		NotBefore:    time.Now().Add(-time.Hour),
+		NotAfter:     time.Now().Add(24 * time.Hour),
+		KeyUsage:     x509.KeyUsageDigitalSignature,
+		ExtKeyUsage:  []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth},
+	}
+	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, &key.PublicKey, key)
+	require.NoError(t, err)
+	kb, err := x509.MarshalECPrivateKey(key)
+	require.NoError(t, err)
+	certFile, keyFile = filepath.Join(dir, "cert.pem"), filepath.Join(dir, "key.pem")
+	require.NoError(t, os.WriteFile(certFile, pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: der}), 0o600))
+	require.NoError(t, os.WriteFile(keyFile, pem.EncodeToMemory(&pem.Block{Type: "EC PRIVATE KEY", Bytes: kb}), 0o600))
+	return certFile, keyFile
+}
