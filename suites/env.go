@@ -768,4 +768,3 @@ func (dc *DataConn) FinishUpload() {
 	}
 	_, _ = io.Copy(io.Discard, io.LimitReader(nc, 1<<20))
 }
-
