@@ -519,6 +519,11 @@ func (s *session) move(ctx context.Context, x *transfer) {
 	}
 	n, err := receive(x.data, s.buf, sink, x.dl, &x.firstAt)
 	x.moved = n
+	if err == nil {
+		// Close at end of file, as curl and ftplib do: some servers (proftpd's TimeoutLinger)
+		// hold the final reply until the client has closed the data connection.
+		_ = x.data.Close()
+	}
 	f := <-done
 	x.doneAt = time.Now()
 	if _, rerr := s.noteReply(&x.replies, f.rep, f.err); rerr != nil {
