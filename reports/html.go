@@ -54,16 +54,17 @@ func WriteHTMLFile(path string, runs []*Run, opts HTMLOptions) error {
 }
 
 var templateFuncs = template.FuncMap{
-	"symbol":  func(o Outcome) string { return outcomeSymbol(o) },
-	"bytes":   func(b int64) string { return formatBytes(float64(b)) },
-	"rate":    formatRate,
-	"ms":      formatMS,
-	"int":     func(n int) string { return formatInt(int64(n)) },
-	"float":   formatFloat,
-	"percent": formatPercent,
-	"metric":  formatMetric,
-	"delta":   formatDelta,
-	"add":     func(a, b int) int { return a + b },
+	"portsSeen": portsSeen,
+	"symbol":    func(o Outcome) string { return outcomeSymbol(o) },
+	"bytes":     func(b int64) string { return formatBytes(float64(b)) },
+	"rate":      formatRate,
+	"ms":        formatMS,
+	"int":       func(n int) string { return formatInt(int64(n)) },
+	"float":     formatFloat,
+	"percent":   formatPercent,
+	"metric":    formatMetric,
+	"delta":     formatDelta,
+	"add":       func(a, b int) int { return a + b },
 	"tolerance": func(t *float64) string {
 		if t == nil {
 			return "–"
@@ -637,4 +638,29 @@ func transcriptHTML(events []Event) template.HTML {
 	}
 	b.WriteString(`</tbody></table>`)
 	return template.HTML(b.String())
+}
+
+// portsSeen summarises the passive ports a conformance run saw: how many, their span, and the
+// first few, since a full list of hundreds of ports would bury the rest of the profile.
+func portsSeen(ports []int) string {
+	if len(ports) == 0 {
+		return ""
+	}
+	lo, hi := ports[0], ports[0]
+	for _, p := range ports {
+		lo, hi = min(lo, p), max(hi, p)
+	}
+	const show = 8
+	var b strings.Builder
+	fmt.Fprintf(&b, "%d ports, %d–%d: ", len(ports), lo, hi)
+	for i, p := range ports[:min(show, len(ports))] {
+		if i > 0 {
+			b.WriteString(" ")
+		}
+		fmt.Fprintf(&b, "%d", p)
+	}
+	if len(ports) > show {
+		b.WriteString(" …")
+	}
+	return b.String()
 }

@@ -496,3 +496,17 @@ func feat(ctx context.Context, env *Env) (*Ctrl, ftpwire.Reply, error) {
 	r, _, err := extFeat(ctx, c)
 	return c, r, err
 }
+
+// extAnswers sends line and requires a well-formed reply of any code. After a TLS handshake (or
+// its shutdown) a reply proves the layer works; which code NOOP gets before login is the server's
+// policy (vsftpd answers 530 to everything until USER/PASS), not something RFC 4217 rules on.
+func extAnswers(ctx context.Context, c *Ctrl, line string) (ftpwire.Reply, error) {
+	r, err := c.Cmd(ctx, line)
+	if err != nil {
+		return r, err
+	}
+	if r.Code < 100 {
+		return r, Violatef("a reply to "+line, "%s", quote(r))
+	}
+	return r, nil
+}

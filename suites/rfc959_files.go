@@ -692,6 +692,9 @@ func aborDuringRetr(ctx context.Context, c *Ctrl, name string) error {
 	drained := make(chan error, 1)
 	go func() {
 		_, err := readUntilClosed(dc, 10*time.Second)
+		// Close at once: some servers (proftpd) hold their replies until the client has closed
+		// the data connection too.
+		dc.Close()
 		drained <- err
 	}()
 	read := func(wait time.Duration) (ftpwire.Reply, error) {
