@@ -5,7 +5,7 @@ OUT     := out
 VERSION := $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
 LDFLAGS := -X main.version=$(VERSION)
 
-.PHONY: build run test vet race selftest bench interop load-6k fuzz report-check clean
+.PHONY: build run test deps vet race selftest bench interop load-6k fuzz report-check clean
 
 build:
 	$(GO) build -ldflags "$(LDFLAGS)" -o $(BIN) ./cmd/ftpspec
@@ -21,7 +21,13 @@ run: build
 	@echo "results: $(CURDIR)/$(OUT)/run.json"
 	@echo "report:  $(CURDIR)/$(OUT)/report.html"
 
-test: vet race selftest
+test: deps vet race selftest
+
+# The real peers and tools the tests use (curl, lftp, xmllint, iperf3, pyftpdlib), from Debian's
+# packages; tests that need one skip with a message when it is missing (not root, no apt).
+deps:
+	@if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then scripts/install-deps.sh; \
+	else echo "deps: not root or no apt-get: tests that need curl, lftp, xmllint or pyftpdlib may skip"; fi
 
 vet:
 	$(GO) vet ./...

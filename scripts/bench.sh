@@ -39,7 +39,12 @@ PY
 rm -f "$work/pc.bin"; done | best)
 curlsyn=$(for i in $(seq $N); do curl -s -o /dev/null -w '%{speed_download}\n' "$U/synthetic/1073741824/s0000-t00"; done | best)
 
+pss() { awk '/^Pss:/ {s += $2} END {print s + 0}' "/proc/$1/smaps_rollup"; }
+pss0=$(pss "$SERVE_PID")
+( peak=0; while kill -0 "$SERVE_PID" 2>/dev/null && [ ! -e "$work/load-done" ]; do p=$(pss "$SERVE_PID"); [ "$p" -gt "$peak" ] && peak=$p; echo "$peak" >"$work/pss-peak"; sleep 0.1; done ) &
 "$FTPSPEC" load --target "$U" --sessions 500 --transfers 20 --size 65536 --pasv-ports 20000-29999 --json out/bench-500x20.json >/dev/null 2>&1 || true
+touch "$work/load-done"; wait $! 2>/dev/null || true
+load_kib=$(( ($(cat "$work/pss-peak") - pss0) / 500 ))
 tps=$(jq_ out/bench-500x20.json "round(d['load']['transfers_per_s'])")
 p99=$(jq_ out/bench-500x20.json "d['load']['latency_ms']['p99']")
 ok=$(jq_ out/bench-500x20.json "d['load']['transfers']['ok']")
@@ -55,7 +60,7 @@ mb() { /usr/bin/python3 -c "print(f'{$1/1e6:,.0f} MB/s')"; }
   echo "| STOR 1 GiB (curl → ftpspec serve) | $(mb $stor) | iperf3 $(mb $ipl) | $(ratio $stor $ipl) | ≥ 0.90 |"
   echo "| page-cache write of 1 GiB (ceiling for STOR) | $(mb $pc) | iperf3 $(mb $ipl) | $(ratio $pc $ipl) | |"
   echo "| ftpspec load RETR 1 GiB, verified | $(mb $lg) | curl, same file $(mb $curlsyn) | $(ratio $lg $curlsyn) | ≥ 0.95 |"
-  echo "| 500 sessions × 20 × 64 KiB | $ok ok, $tps transfers/s, p99 $p99 ms | | | |"
+  echo "| 500 sessions × 20 × 64 KiB | $ok ok, $tps transfers/s, p99 $p99 ms, server PSS +$load_kib KiB per session at peak | | | |"
   echo "| 5,000 idle logged-in sessions | $idle_ok in, $idle_kib KiB server PSS each | | | ≤ 40 KiB |"
 } | tee out/bench.md
 echo
