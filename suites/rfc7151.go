@@ -159,6 +159,9 @@ func rfc7151Cases() []Case {
 			Title:       "of several HOST commands before login, the last decides the reply",
 			Requirement: `Server-FTP processes MUST treat a situation in which the HOST command is issued more than once before the user has been authenticated as though only the last HOST command had been sent, and return the appropriate reply for the last HOST command.`,
 			Tags:        tags, Needs: host,
+			// Both HOSTs must precede AUTH (RFC 7151 §3.2.2): under explicit TLS the second would
+			// follow the handshake, which a server may refuse with 503 when no server_name was sent.
+			TLS: PlainOnly,
 			Run: func(ctx context.Context, env *Env) error {
 				c, r, err := extHostFirst(ctx, env, "HOST 192.0.2.1:2112")
 				if err != nil {
