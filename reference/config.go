@@ -109,7 +109,7 @@ func (r PortRange) String() string { return fmt.Sprintf("%d-%d", r.Lo, r.Hi) }
 func ParsePortRange(s string) (PortRange, error) {
 	lo, hi, ok := strings.Cut(strings.TrimSpace(s), "-")
 	if !ok {
-		return PortRange{}, fmt.Errorf("port range %q: want LO-HI", s)
+		hi = lo // one port: "2121" is 2121-2121, as every ftpspec command reads it
 	}
 	l, err1 := strconv.Atoi(strings.TrimSpace(lo))
 	h, err2 := strconv.Atoi(strings.TrimSpace(hi))

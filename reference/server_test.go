@@ -62,7 +62,7 @@ func TestParsePortRange(t *testing.T) {
 		{"1024-65535", PortRange{1024, 65535}, true},
 		{"0-10", PortRange{}, false},
 		{"10-5", PortRange{}, false},
-		{"10", PortRange{}, false},
+		{"10", PortRange{10, 10}, true}, // one port
 		{"a-b", PortRange{}, false},
 		{"1-65536", PortRange{}, false},
 	} {

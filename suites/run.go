@@ -9,7 +9,6 @@ import (
 	"net/netip"
 	"runtime/debug"
 	"slices"
-	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -76,15 +75,13 @@ func (r PortRange) String() string {
 	return fmt.Sprintf("%d-%d", r.Lo, r.Hi)
 }
 
-// ParsePortRange parses "LO-HI" (1 <= LO <= HI <= 65535).
+// ParsePortRange parses "LO-HI" (1 <= LO <= HI <= 65535), as every ftpspec command does.
 func ParsePortRange(s string) (PortRange, error) {
-	lo, hi, ok := strings.Cut(strings.TrimSpace(s), "-")
-	l, err1 := strconv.Atoi(strings.TrimSpace(lo))
-	h, err2 := strconv.Atoi(strings.TrimSpace(hi))
-	if !ok || err1 != nil || err2 != nil || l < 1 || h > 65535 || l > h {
-		return PortRange{}, fmt.Errorf("port range %q: want LO-HI with 1 <= LO <= HI <= 65535", s)
+	lo, hi, err := reports.ParsePortRange(s)
+	if err != nil {
+		return PortRange{}, err
 	}
-	return PortRange{l, h}, nil
+	return PortRange{lo, hi}, nil
 }
 
 // UnreachableError says the target could not be reached at all: nothing was graded.

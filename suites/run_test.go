@@ -179,7 +179,10 @@ func TestParsePortRange(t *testing.T) {
 	require.NoError(t, err)
 	assert.Equal(t, 1000, r.Len())
 	assert.True(t, r.Contains(30000) && r.Contains(30999) && !r.Contains(31000))
-	for _, bad := range []string{"", "1", "2-1", "0-5", "1-70000", "a-b"} {
+	one, err := ParsePortRange("2121")
+	require.NoError(t, err)
+	assert.Equal(t, PortRange{2121, 2121}, one, "a single port is a one-port range")
+	for _, bad := range []string{"", "2-1", "0-5", "1-70000", "a-b"} {
 		_, err := ParsePortRange(bad)
 		assert.Error(t, err, bad)
 	}
