@@ -41,8 +41,11 @@ selftest: build
 bench: build
 	scripts/bench.sh
 
+# The four real servers (scripts/interop.sh), then the Go integration tests that run the suite
+# against pyftpdlib directly (build tag interop) to catch a case that would accuse a correct server.
 interop: build
 	scripts/interop.sh
+	$(GO) test -tags interop -count=1 -run Interop ./suites/...
 
 load-6k: build
 	scripts/load-6k.sh

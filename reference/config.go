@@ -5,9 +5,10 @@ import (
 	"fmt"
 	"log/slog"
 	"net/netip"
-	"strconv"
 	"strings"
 	"time"
+
+	"github.com/ftpspec/ftpspec/reports"
 )
 
 // Config configures a Server. The zero value is usable: every zero field takes the default named
@@ -105,22 +106,14 @@ func (r PortRange) Len() int { return r.Hi - r.Lo + 1 }
 // String returns "LO-HI".
 func (r PortRange) String() string { return fmt.Sprintf("%d-%d", r.Lo, r.Hi) }
 
-// ParsePortRange parses "LO-HI" (inclusive, 1 <= LO <= HI <= 65535).
+// ParsePortRange parses "LO-HI" (inclusive, 1 <= LO <= HI <= 65535; a single port is a one-port
+// range), with the one grammar every ftpspec command uses.
 func ParsePortRange(s string) (PortRange, error) {
-	lo, hi, ok := strings.Cut(strings.TrimSpace(s), "-")
-	if !ok {
-		hi = lo // one port: "2121" is 2121-2121, as every ftpspec command reads it
+	lo, hi, err := reports.ParsePortRange(s)
+	if err != nil {
+		return PortRange{}, err
 	}
-	l, err1 := strconv.Atoi(strings.TrimSpace(lo))
-	h, err2 := strconv.Atoi(strings.TrimSpace(hi))
-	if err1 != nil || err2 != nil {
-		return PortRange{}, fmt.Errorf("port range %q: want LO-HI with decimal ports", s)
-	}
-	r := PortRange{l, h}
-	if err := r.validate(); err != nil {
-		return PortRange{}, fmt.Errorf("port range %q: %w", s, err)
-	}
-	return r, nil
+	return PortRange{lo, hi}, nil
 }
 
 func (r PortRange) validate() error {

@@ -47,31 +47,12 @@ func TestInteropPyftpdlib(t *testing.T) {
 	if err := exec.Command(py, "-c", "import pyftpdlib").Run(); err != nil {
 		t.Skipf("pyftpdlib not installed for %s: %v", py, err)
 	}
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	require.NoError(t, err)
-	addr := ln.Addr().String()
-	ln.Close()
-	_, port, _ := net.SplitHostPort(addr)
 	root := t.TempDir()
 	const pasv = "26000-26199"
-	cmd := exec.Command(py, "-m", "pyftpdlib", "-i", "127.0.0.1", "-p", port, "-w", "-d", root,
-		"-r", pasv, "-u", "test", "-P", "test")
-	cmd.Stdout, cmd.Stderr = os.Stderr, os.Stderr
-	if !testing.Verbose() {
-		cmd.Stdout, cmd.Stderr = nil, nil
-	}
-	require.NoError(t, cmd.Start())
-	t.Cleanup(func() { _ = cmd.Process.Kill(); _ = cmd.Wait() })
-	deadline := time.Now().Add(10 * time.Second)
-	for {
-		c, err := net.Dial("tcp", addr)
-		if err == nil {
-			c.Close()
-			break
-		}
-		require.True(t, time.Now().Before(deadline), "pyftpdlib did not start listening on %s", addr)
-		time.Sleep(100 * time.Millisecond)
-	}
+	addr := startPeer(t, func(port string) *exec.Cmd {
+		return exec.Command(py, "-m", "pyftpdlib", "-i", "127.0.0.1", "-p", port, "-w", "-d", root,
+			"-r", pasv, "-u", "test", "-P", "test")
+	})
 
 	tg, err := target.Parse("ftp://test:test@" + addr)
 	require.NoError(t, err)
@@ -106,5 +87,32 @@ func TestInteropPyftpdlib(t *testing.T) {
 	assert.Empty(t, unexpected, "MUST cases failing (or erroring) against pyftpdlib that are not documented deviations:\n%s", strings.Join(unexpected, "\n"))
 	if len(stale) > 0 {
 		t.Logf("documented pyftpdlib deviations that no longer fail (update the list): %v", stale)
+	}
+}
+
+// startPeer starts a third-party server that listens on the port it is given, stops it when the
+// test ends, and returns its address once it accepts connections.
+func startPeer(t *testing.T, command func(port string) *exec.Cmd) string {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	require.NoError(t, err)
+	addr := ln.Addr().String()
+	ln.Close()
+	_, port, _ := net.SplitHostPort(addr)
+	cmd := command(port)
+	if testing.Verbose() {
+		cmd.Stdout, cmd.Stderr = os.Stderr, os.Stderr
+	}
+	require.NoError(t, cmd.Start())
+	t.Cleanup(func() { _ = cmd.Process.Kill(); _ = cmd.Wait() })
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		c, err := net.Dial("tcp", addr)
+		if err == nil {
+			c.Close()
+			return addr
+		}
+		require.True(t, time.Now().Before(deadline), "%s did not start listening on %s", cmd.Path, addr)
+		time.Sleep(100 * time.Millisecond)
 	}
 }

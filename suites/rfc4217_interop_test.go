@@ -62,28 +62,10 @@ func TestInteropExtensionsPyftpdlibTLS(t *testing.T) {
 	cert, key := writeSelfSigned(t, dir)
 	root := filepath.Join(dir, "root")
 	require.NoError(t, os.Mkdir(root, 0o755))
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	require.NoError(t, err)
-	addr := ln.Addr().String()
-	ln.Close()
-	_, port, _ := net.SplitHostPort(addr)
-	cmd := exec.Command(py, script, "--port", port, "--root", root, "--pasv", "26200-26399",
-		"--cert", cert, "--key", key, "--log-level", "WARNING")
-	if testing.Verbose() {
-		cmd.Stdout, cmd.Stderr = os.Stderr, os.Stderr
-	}
-	require.NoError(t, cmd.Start())
-	t.Cleanup(func() { _ = cmd.Process.Kill(); _ = cmd.Wait() })
-	deadline := time.Now().Add(10 * time.Second)
-	for {
-		c, err := net.Dial("tcp", addr)
-		if err == nil {
-			c.Close()
-			break
-		}
-		require.True(t, time.Now().Before(deadline), "pyftpdlib did not start listening on %s", addr)
-		time.Sleep(100 * time.Millisecond)
-	}
+	addr := startPeer(t, func(port string) *exec.Cmd {
+		return exec.Command(py, script, "--port", port, "--root", root, "--pasv", "26200-26399",
+			"--cert", cert, "--key", key, "--log-level", "WARNING")
+	})
 	tg, err := target.Parse("ftp://test:test@" + addr)
 	require.NoError(t, err)
 
