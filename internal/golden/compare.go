@@ -15,35 +15,45 @@ import (
 type Observed struct {
 	Banner   string
 	Verdicts map[Key]Verdict
-	Sources  map[string]string // TLS mode → the run document it came from
+	Sources  map[string]string // TLS mode of the run → the run document it came from
+}
+
+// Source is one run document and the TLS mode it was run under (`conform --tls`). The mode is the
+// run's, not each case's: a plain run also holds the cases that negotiate TLS themselves.
+type Source struct {
+	Path string
+	TLS  string
+	Run  *reports.Run
 }
 
 // Observe collects the case outcomes of a peer's run documents (plain and TLS). A partial run, a
-// document without conformance results, and a case reported twice under one TLS mode are errors:
-// comparing them would report changes the server did not make.
-func Observe(runs map[string]*reports.Run) (*Observed, error) {
+// document without conformance results, two documents for one mode, and a case reported twice in
+// one run are errors: comparing them would report changes the server did not make.
+func Observe(runs []Source) (*Observed, error) {
 	o := &Observed{Verdicts: map[Key]Verdict{}, Sources: map[string]string{}}
-	for _, src := range sortedKeys(runs) {
-		r := runs[src]
+	for _, src := range runs {
+		r := src.Run
+		if !slices.Contains(tlsModes, src.TLS) {
+			return nil, fmt.Errorf("%s: %q is not a TLS mode", src.Path, src.TLS)
+		}
+		if prev, ok := o.Sources[src.TLS]; ok {
+			return nil, fmt.Errorf("%s and %s are both runs under tls %s", prev, src.Path, src.TLS)
+		}
 		if r.Partial {
-			return nil, fmt.Errorf("%s: the run was interrupted (partial): its verdicts cannot be compared", src)
+			return nil, fmt.Errorf("%s: the run was interrupted (partial): its verdicts cannot be compared", src.Path)
 		}
 		if r.Conformance == nil || len(r.Conformance.Cases) == 0 {
-			return nil, fmt.Errorf("%s: no conformance results", src)
+			return nil, fmt.Errorf("%s: no conformance results", src.Path)
 		}
+		o.Sources[src.TLS] = src.Path
 		if o.Banner == "" {
 			o.Banner = r.Target.Banner
 		}
 		for _, c := range r.Conformance.Cases {
-			tls := cmp.Or(c.TLS, "none")
-			k := Key{tls, c.ID}
+			k := Key{src.TLS, c.ID}
 			if _, dup := o.Verdicts[k]; dup {
-				return nil, fmt.Errorf("%s: case %s reported twice", src, k)
+				return nil, fmt.Errorf("%s: case %s reported twice", src.Path, k)
 			}
-			if prev, ok := o.Sources[tls]; ok && prev != src {
-				return nil, fmt.Errorf("%s and %s both hold results for tls %s", prev, src, tls)
-			}
-			o.Sources[tls] = src
 			o.Verdicts[k] = Verdict{ID: c.ID, Outcome: c.Outcome}
 		}
 	}

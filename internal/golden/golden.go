@@ -28,9 +28,9 @@ type File struct {
 	Modes   []Mode // one per control-connection security mode the peer is run under
 }
 
-// Mode is the verdicts of one run: every case under one TLS mode.
+// Mode is the verdicts of one run: every case of `conform --tls TLS`.
 type Mode struct {
-	TLS   string // none, explicit or implicit, as in the run document's case results
+	TLS   string // none, explicit or implicit: the run's --tls
 	Cases []Verdict
 }
 
@@ -43,7 +43,7 @@ type Verdict struct {
 	was     string // Update: the justification of an outcome that changed, written as a comment
 }
 
-// Key names a verdict: case ID and TLS mode.
+// Key names a verdict: the run's TLS mode and the case ID.
 type Key struct{ TLS, ID string }
 
 func (k Key) String() string { return k.ID + " [tls " + k.TLS + "]" }
@@ -62,7 +62,7 @@ func (e *Error) Error() string {
 	return e.File + ": " + e.Problem
 }
 
-// tlsModes are the values a case result's TLS field takes.
+// tlsModes are the values of `conform --tls`, in display order.
 var tlsModes = []string{"none", "explicit", "implicit"}
 
 // validOutcome reports whether o is an outcome the run document defines.

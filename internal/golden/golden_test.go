@@ -75,12 +75,18 @@ func TestParseErrors(t *testing.T) {
 	}
 }
 
-func run(tls string, banner string, outcomes map[string]reports.Outcome) *reports.Run {
+// run builds the run document of `conform --tls tls`; like a real plain run, its cases carry a
+// TLS field of their own that the golden key ignores.
+func run(tls string, banner string, outcomes map[string]reports.Outcome) Source {
 	r := &reports.Run{Schema: reports.SchemaV1, Target: reports.Target{Banner: banner}, Conformance: &reports.Conformance{}}
 	for id, o := range outcomes {
-		r.Conformance.Cases = append(r.Conformance.Cases, reports.CaseResult{ID: id, TLS: tls, Outcome: o})
+		r.Conformance.Cases = append(r.Conformance.Cases, reports.CaseResult{ID: id, TLS: "explicit", Outcome: o})
 	}
-	return r
+	path := "p.json"
+	if tls != "none" {
+		path = "p-tls.json"
+	}
+	return Source{Path: path, TLS: tls, Run: r}
 }
 
 func TestCompare(t *testing.T) {
@@ -88,24 +94,24 @@ func TestCompare(t *testing.T) {
 	require.NoError(t, err)
 	tests := []struct {
 		name string
-		runs map[string]*reports.Run
+		runs []Source
 		want []string
 	}{
-		{"identical", map[string]*reports.Run{
-			"p.json":     run("none", "220 (vsFTPd 3.0.3)", map[string]reports.Outcome{"rfc959/5.1/a": reports.Pass, "rfc959/5.1/b": reports.Fail}),
-			"p-tls.json": run("explicit", "220 (vsFTPd 3.0.3)", map[string]reports.Outcome{"rfc959/5.1/a": reports.Unsupported}),
+		{"identical", []Source{
+			run("none", "220 (vsFTPd 3.0.3)", map[string]reports.Outcome{"rfc959/5.1/a": reports.Pass, "rfc959/5.1/b": reports.Fail}),
+			run("explicit", "220 (vsFTPd 3.0.3)", map[string]reports.Outcome{"rfc959/5.1/a": reports.Unsupported}),
 		}, nil},
-		{"changed, new and removed", map[string]*reports.Run{
-			"p.json":     run("none", "220 (vsFTPd 3.0.3)", map[string]reports.Outcome{"rfc959/5.1/b": reports.Warn, "rfc959/5.1/c": reports.Pass}),
-			"p-tls.json": run("explicit", "220 (vsFTPd 3.0.3)", map[string]reports.Outcome{"rfc959/5.1/a": reports.Pass}),
+		{"changed, new and removed", []Source{
+			run("none", "220 (vsFTPd 3.0.3)", map[string]reports.Outcome{"rfc959/5.1/b": reports.Warn, "rfc959/5.1/c": reports.Pass}),
+			run("explicit", "220 (vsFTPd 3.0.3)", map[string]reports.Outcome{"rfc959/5.1/a": reports.Pass}),
 		}, []string{
 			"REMOVED  rfc959/5.1/a [tls none]",
 			"CHANGED  rfc959/5.1/b [tls none]",
 			"NEW      rfc959/5.1/c [tls none]",
 			"CHANGED  rfc959/5.1/a [tls explicit]",
 		}},
-		{"missing TLS run and new banner", map[string]*reports.Run{
-			"p.json": run("none", "220 (vsFTPd 3.0.5)", map[string]reports.Outcome{"rfc959/5.1/a": reports.Pass, "rfc959/5.1/b": reports.Fail}),
+		{"missing TLS run and new banner", []Source{
+			run("none", "220 (vsFTPd 3.0.5)", map[string]reports.Outcome{"rfc959/5.1/a": reports.Pass, "rfc959/5.1/b": reports.Fail}),
 		}, []string{
 			`OTHER SERVER banner "220 (vsFTPd 3.0.5)", golden file recorded "220 (vsFTPd 3.0.3)"`,
 			"MISSING RUN no run for tls explicit (1 cases recorded)",
@@ -122,7 +128,7 @@ func TestCompare(t *testing.T) {
 			}
 		})
 	}
-	o, err := Observe(map[string]*reports.Run{"p.json": run("none", "", map[string]reports.Outcome{"rfc959/5.1/b": reports.Warn})})
+	o, err := Observe([]Source{run("none", "", map[string]reports.Outcome{"rfc959/5.1/b": reports.Warn})})
 	require.NoError(t, err)
 	var ch Change
 	for _, c := range Compare(g, o) {
@@ -137,21 +143,24 @@ func TestCompare(t *testing.T) {
 
 func TestObserveRefuses(t *testing.T) {
 	partial := run("none", "", map[string]reports.Outcome{"a": reports.Pass})
-	partial.Partial = true
+	partial.Run.Partial = true
 	dup := run("none", "", map[string]reports.Outcome{"a": reports.Pass})
-	dup.Conformance.Cases = append(dup.Conformance.Cases, dup.Conformance.Cases[0])
+	dup.Run.Conformance.Cases = append(dup.Run.Conformance.Cases, dup.Run.Conformance.Cases[0])
+	second := run("none", "", map[string]reports.Outcome{"b": reports.Pass})
+	second.Path = "q.json"
 	tests := []struct {
 		name string
-		runs map[string]*reports.Run
+		runs []Source
 		want string
 	}{
-		{"partial", map[string]*reports.Run{"p.json": partial}, "p.json: the run was interrupted"},
-		{"no cases", map[string]*reports.Run{"p.json": {Schema: reports.SchemaV1}}, "p.json: no conformance results"},
-		{"case twice", map[string]*reports.Run{"p.json": dup}, "p.json: case a [tls none] reported twice"},
-		{"two docs, one mode", map[string]*reports.Run{
-			"p.json": run("none", "", map[string]reports.Outcome{"a": reports.Pass}),
-			"q.json": run("none", "", map[string]reports.Outcome{"b": reports.Pass}),
-		}, "p.json and q.json both hold results for tls none"},
+		{"partial", []Source{partial}, "p.json: the run was interrupted"},
+		{"no cases", []Source{{Path: "p.json", TLS: "none", Run: &reports.Run{Schema: reports.SchemaV1}}}, "p.json: no conformance results"},
+		{"case twice", []Source{dup}, "p.json: case a [tls none] reported twice"},
+		{"two docs, one mode", []Source{
+			run("none", "", map[string]reports.Outcome{"a": reports.Pass}),
+			second,
+		}, "p.json and q.json are both runs under tls none"},
+		{"unknown mode", []Source{{Path: "p.json", TLS: "ssl", Run: partial.Run}}, `p.json: "ssl" is not a TLS mode`},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -165,9 +174,9 @@ func TestObserveRefuses(t *testing.T) {
 func TestUpdateKeepsJustifications(t *testing.T) {
 	g, err := Parse("vsftpd.yaml", []byte(good))
 	require.NoError(t, err)
-	o, err := Observe(map[string]*reports.Run{
-		"p.json":     run("none", "220 (vsFTPd 3.0.3)", map[string]reports.Outcome{"rfc959/5.1/a": reports.Pass, "rfc959/5.1/b": reports.Warn, "rfc959/5.1/c": reports.Skip}),
-		"p-tls.json": run("explicit", "220 (vsFTPd 3.0.3)", map[string]reports.Outcome{"rfc959/5.1/a": reports.Unsupported}),
+	o, err := Observe([]Source{
+		run("none", "220 (vsFTPd 3.0.3)", map[string]reports.Outcome{"rfc959/5.1/a": reports.Pass, "rfc959/5.1/b": reports.Warn, "rfc959/5.1/c": reports.Skip}),
+		run("explicit", "220 (vsFTPd 3.0.3)", map[string]reports.Outcome{"rfc959/5.1/a": reports.Unsupported}),
 	})
 	require.NoError(t, err)
 	f, missing := Update(g, "vsftpd", o)

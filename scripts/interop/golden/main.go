@@ -104,19 +104,20 @@ func peerNames(dir, runs, list string, update bool) ([]string, error) {
 	return names, nil
 }
 
-// observe reads NAME.json and, when present, NAME-tls.json.
+// observe reads NAME.json (the plain run) and, when present, NAME-tls.json (`--tls explicit`),
+// as scripts/interop.sh names them.
 func observe(runs, name string) (*golden.Observed, error) {
-	docs := map[string]*reports.Run{}
-	for _, f := range []string{name + ".json", name + "-tls.json"} {
-		path := filepath.Join(runs, f)
+	var docs []golden.Source
+	for _, f := range []struct{ file, tls string }{{name + ".json", "none"}, {name + "-tls.json", "explicit"}} {
+		path := filepath.Join(runs, f.file)
 		r, err := reports.ReadFile(path)
-		if errors.Is(err, fs.ErrNotExist) && f != name+".json" {
+		if errors.Is(err, fs.ErrNotExist) && f.tls != "none" {
 			continue
 		}
 		if err != nil {
 			return nil, err
 		}
-		docs[path] = r
+		docs = append(docs, golden.Source{Path: path, TLS: f.tls, Run: r})
 	}
 	return golden.Observe(docs)
 }
