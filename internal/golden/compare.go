@@ -47,7 +47,7 @@ func Observe(runs []Source) (*Observed, error) {
 		}
 		o.Sources[src.TLS] = src.Path
 		if o.Banner == "" {
-			o.Banner = r.Target.Banner
+			o.Banner = firstLine(r.Target.Banner)
 		}
 		for _, c := range r.Conformance.Cases {
 			k := Key{src.TLS, c.ID}
@@ -58,6 +58,13 @@ func Observe(runs []Source) (*Observed, error) {
 		}
 	}
 	return o, nil
+}
+
+// firstLine is the part of a greeting that names the server: later lines of a multi-line 220
+// (Pure-FTPd's) carry the local time and the number of users, which change from run to run.
+func firstLine(banner string) string {
+	line, _, _ := strings.Cut(banner, "\n")
+	return strings.TrimRight(line, "\r")
 }
 
 // ChangeKind says how a verdict moved.

@@ -24,7 +24,7 @@ import (
 type File struct {
 	Peer    string // the peer's name in scripts/interop/peers.sh: vsftpd, proftpd, pure-ftpd, pyftpdlib
 	Version string // the server's version and package, e.g. "vsftpd 3.0.3-13 (Debian 12)"
-	Banner  string // the 220 greeting the run recorded; a new one means another server version
+	Banner  string // the first line of the 220 greeting the run recorded; a new one means another server version
 	Modes   []Mode // one per control-connection security mode the peer is run under
 }
 

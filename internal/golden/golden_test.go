@@ -110,6 +110,10 @@ func TestCompare(t *testing.T) {
 			"NEW      rfc959/5.1/c [tls none]",
 			"CHANGED  rfc959/5.1/a [tls explicit]",
 		}},
+		{"later banner lines are ignored", []Source{
+			run("none", "220 (vsFTPd 3.0.3)\n220-Local time is now 14:43.", map[string]reports.Outcome{"rfc959/5.1/a": reports.Pass, "rfc959/5.1/b": reports.Fail}),
+			run("explicit", "220 (vsFTPd 3.0.3)\r\n220 other", map[string]reports.Outcome{"rfc959/5.1/a": reports.Unsupported}),
+		}, nil},
 		{"missing TLS run and new banner", []Source{
 			run("none", "220 (vsFTPd 3.0.5)", map[string]reports.Outcome{"rfc959/5.1/a": reports.Pass, "rfc959/5.1/b": reports.Fail}),
 		}, []string{
