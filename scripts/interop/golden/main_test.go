@@ -57,9 +57,9 @@ func TestCheckAndUpdate(t *testing.T) {
 	assert.Contains(t, out, "srv: 3 verdicts as recorded")
 	code, out, errOut = call("-matrix")
 	assert.Equal(t, exitOK, code, errOut)
-	assert.Contains(t, out, "| server | tls | pass | fail | warn |")
-	assert.Contains(t, out, "| srv 1.0 | none | 1 | 0 | 1 |")
-	assert.Contains(t, out, "| srv 1.0 | explicit | 1 | 0 | 0 |")
+	assert.Contains(t, out, "| server | control connection | pass | fail | warn | of which disputed |")
+	assert.Contains(t, out, "| srv 1.0 | plain | 1 | 0 | 1 | 0 |")
+	assert.Contains(t, out, "| srv 1.0 | TLS explicit | 1 | 0 | 0 | 0 |")
 
 	writeRun(t, filepath.Join(runs, "srv.json"), "none", map[string]reports.Outcome{"a/1/x": reports.Fail, "a/1/y": reports.Warn})
 	code, out, _ = call()
