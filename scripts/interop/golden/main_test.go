@@ -50,7 +50,7 @@ func TestCheckAndUpdate(t *testing.T) {
 	b, err := os.ReadFile(gf)
 	require.NoError(t, err)
 	b = bytes.Replace(b, []byte(`version: ""`), []byte(`version: "srv 1.0"`), 1)
-	b = bytes.Replace(b, []byte("{id: a/1/y, outcome: warn}"), []byte(`{id: a/1/y, outcome: warn, why: "SHOULD broken"}`), 1)
+	b = bytes.Replace(b, []byte("{id: a/1/y, outcome: warn}"), []byte(`{id: a/1/y, outcome: warn, why: "DISPUTED: SHOULD broken"}`), 1)
 	require.NoError(t, os.WriteFile(gf, b, 0o644))
 	code, out, errOut = call()
 	assert.Equal(t, exitOK, code, out+errOut)
@@ -58,7 +58,7 @@ func TestCheckAndUpdate(t *testing.T) {
 	code, out, errOut = call("-matrix")
 	assert.Equal(t, exitOK, code, errOut)
 	assert.Contains(t, out, "| server | control connection | pass | fail | warn | of which disputed |")
-	assert.Contains(t, out, "| srv 1.0 | plain | 1 | 0 | 1 | 0 |")
+	assert.Contains(t, out, "| srv 1.0 | plain | 1 | 0 | 1 | 1 |", "the DISPUTED warn is counted")
 	assert.Contains(t, out, "| srv 1.0 | TLS explicit | 1 | 0 | 0 | 0 |")
 
 	writeRun(t, filepath.Join(runs, "srv.json"), "none", map[string]reports.Outcome{"a/1/x": reports.Fail, "a/1/y": reports.Warn})
@@ -71,7 +71,7 @@ func TestCheckAndUpdate(t *testing.T) {
 	assert.Equal(t, exitChanged, code, "the new fail needs a justification")
 	b, err = os.ReadFile(gf)
 	require.NoError(t, err)
-	assert.Contains(t, string(b), `why: "SHOULD broken"`, "the unchanged verdict keeps its justification")
+	assert.Contains(t, string(b), `why: "DISPUTED: SHOULD broken"`, "the unchanged verdict keeps its justification")
 	assert.Contains(t, string(b), `version: "srv 1.0"`)
 
 }
