@@ -90,11 +90,18 @@ func Parse(name string, b []byte) (*File, error) {
 	}
 	p := &parser{name: name}
 	f := p.file(doc.Content[0])
+	if len(p.errs) > maxErrors {
+		more := len(p.errs) - maxErrors
+		p.errs = append(p.errs[:maxErrors], fmt.Errorf("%s: and %d more problems", name, more))
+	}
 	if err := errors.Join(p.errs...); err != nil {
 		return nil, err
 	}
 	return f, nil
 }
+
+// maxErrors bounds the problems reported for one file: a systematic mistake repeats on every line.
+const maxErrors = 20
 
 // yamlLine extracts N from yaml.v3's "yaml: line N: ..." messages.
 func yamlLine(err error) int {

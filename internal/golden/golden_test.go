@@ -1,6 +1,7 @@
 package golden
 
 import (
+	"fmt"
 	"strings"
 	"testing"
 
@@ -36,6 +37,15 @@ func TestParseGood(t *testing.T) {
 	assert.Equal(t, reports.Unsupported, v[Key{"explicit", "rfc959/5.1/a"}].Outcome)
 }
 
+// manyCases lists n cases, each with the same unknown key.
+func manyCases(n int) string {
+	var b strings.Builder
+	for i := range n {
+		fmt.Fprintf(&b, "      - {id: c%d, outcome: pass, reason: r}\n", i)
+	}
+	return b.String()
+}
+
 func TestParseErrors(t *testing.T) {
 	tests := []struct {
 		name, doc string
@@ -63,6 +73,8 @@ func TestParseErrors(t *testing.T) {
 			[]string{`f.yaml:3: modes: want a list, got a mapping`}},
 		{"not yaml", "peer: [x\n", []string{"f.yaml:", "invalid YAML"}},
 		{"empty", "", []string{"f.yaml: empty file"}},
+		{"many problems are capped", "peer: x\nversion: v\nmodes:\n  - tls: none\n    cases:\n" + manyCases(30),
+			[]string{`f.yaml:25: case: unknown field "reason"`, "f.yaml: and 10 more problems"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
