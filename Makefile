@@ -47,7 +47,8 @@ bench: build
 # (build tag interop) to catch a case that would accuse a correct server.
 interop: build
 	scripts/interop.sh
-	$(GO) run ./scripts/interop/golden -peers "$(INTEROP_SERVERS)" $(if $(filter 1,$(GOLDEN_UPDATE)),-update)
+	$(GO) build -o bin/interop-golden ./scripts/interop/golden
+	bin/interop-golden -peers "$(INTEROP_SERVERS)" $(if $(filter 1,$(GOLDEN_UPDATE)),-update)
 	$(GO) test -tags interop -count=1 -run Interop ./suites/...
 
 load-6k: build
