@@ -41,10 +41,14 @@ selftest: build
 bench: build
 	scripts/bench.sh
 
-# The four real servers (scripts/interop.sh), then the Go integration tests that run the suite
-# against pyftpdlib directly (build tag interop) to catch a case that would accuse a correct server.
+# The four real servers (scripts/interop.sh); their verdicts compared with the golden files in
+# suites/testdata/peers (any change fails; GOLDEN_UPDATE=1 rewrites them from the runs, keeping the
+# justifications); then the Go integration tests that run the suite against pyftpdlib directly
+# (build tag interop) to catch a case that would accuse a correct server.
 interop: build
 	scripts/interop.sh
+	$(GO) build -o bin/interop-golden ./scripts/interop/golden
+	bin/interop-golden -peers "$(INTEROP_SERVERS)" $(if $(filter 1,$(GOLDEN_UPDATE)),-update)
 	$(GO) test -tags interop -count=1 -run Interop ./suites/...
 
 load-6k: build
