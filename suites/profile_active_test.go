@@ -14,7 +14,7 @@ import (
 // The profile says where the server opens active-mode data connections from: the reference uses
 // its control address and an ephemeral port, not RFC 959's L-1.
 func TestProfileNamesActiveSource(t *testing.T) {
-	_, opts := startReference(t, reference.PortRange{Lo: 26000, Hi: 26099})
+	_, opts := startReference(t, reference.PortRange{Lo: 27100, Hi: 27199})
 	res, err := Run(context.Background(), All()[:1], opts)
 	require.NoError(t, err)
 	require.NotNil(t, res.Profile)
