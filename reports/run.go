@@ -23,6 +23,7 @@ type Run struct {
 	Partial     bool         `json:"partial,omitempty"` // the run was interrupted; what is here is true but incomplete
 	Conformance *Conformance `json:"conformance,omitempty"`
 	Load        *Load        `json:"load,omitempty"`
+	Lab         *Lab         `json:"lab,omitempty"` // the NAT lab's network and findings (ftpspec lab nat)
 }
 
 // Tool identifies the ftpspec build that produced a run.

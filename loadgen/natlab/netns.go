@@ -1,3 +1,5 @@
+//go:build linux
+
 package natlab
 
 import (
@@ -23,6 +25,14 @@ import (
 type Dialer struct {
 	NS    string     // the namespace's name (a file under /run/netns)
 	Local netip.Addr // the source address; invalid: the kernel's choice
+}
+
+// CheckNamespace says whether a named network namespace exists.
+func CheckNamespace(ns string) error {
+	if _, err := os.Stat(filepath.Join("/run/netns", ns)); err != nil {
+		return fmt.Errorf("network namespace %q: %w", ns, err)
+	}
+	return nil
 }
 
 // DialContext connects to addr ("host:port") from inside the namespace.
