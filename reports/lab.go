@@ -1,5 +1,11 @@
 package reports
 
+import (
+	"fmt"
+	"strings"
+	"unicode/utf8"
+)
+
 // Lab is what `ftpspec lab nat` built and found: the NAT network the load ran through, the
 // transfers per client namespace, the addresses the server advertised against the one the
 // clients reached, active mode through the client NAT with and without the kernel's FTP helper,
@@ -80,4 +86,48 @@ type LabActiveSource struct {
 	Mode       string `json:"mode"`                  // PORT or EPRT
 	ServerFrom string `json:"server_from,omitempty"` // address:port the server's socket had (from the routers' connection tracking)
 	ClientSaw  string `json:"client_saw"`            // address:port the client's accepted connection came from
+}
+
+// LabDiagram draws the lab's namespaces and addresses in plain text, for reports:
+//
+//	client 1  198.18.1.2 ──┐
+//	client 2  198.18.2.2 ──┼── NAT 198.19.1.2 ── WAN ──┬── server 198.19.2.2
+//	client 3  198.18.3.2 ──┘                           └── thief 198.19.3.2
+func LabDiagram(l *Lab) string {
+	k := len(l.Clients)
+	if k == 0 {
+		return ""
+	}
+	mid := (k - 1) / 2
+	rows := make([]string, max(k, mid+2))
+	wanCol := 0
+	for i, c := range l.Clients {
+		joint := "┤"
+		switch {
+		case k == 1:
+			joint = "─"
+		case i == 0 && i == mid:
+			joint = "┬"
+		case i == 0:
+			joint = "┐"
+		case i == k-1:
+			joint = "┘"
+		case i == mid:
+			joint = "┼"
+		}
+		rows[i] = fmt.Sprintf("client %-2d %-12s ──%s", i+1, c.Address, joint)
+		if i == mid {
+			rows[i] += "── NAT " + l.ClientNAT + " ── WAN ──"
+			wanCol = utf8.RuneCountInString(rows[i])
+			rows[i] += "┬── "
+			if l.ServerBehindNAT {
+				rows[i] += "server NAT " + l.ServerPublic + " (DNAT) ── server " + l.ServerAddress
+			} else {
+				rows[i] += "server " + l.ServerAddress
+			}
+		}
+	}
+	t := mid + 1
+	rows[t] += strings.Repeat(" ", max(0, wanCol-utf8.RuneCountInString(rows[t]))) + "└── thief " + l.Thief.Address
+	return strings.Join(rows, "\n") + "\n"
 }

@@ -473,8 +473,18 @@ func (n *natLab) activeTrial(ctx context.Context, helper bool) reports.LabActive
 		<-cmd.done
 		r, err := reports.ReadFile(js)
 		if err != nil || r.Load == nil {
+			// Against a server without /synthetic, the load uploads its files first, over the
+			// same PORT/EPRT; a refusal there ends the run before any transfer. Every planned
+			// transfer failed, with the reason the log gives.
+			why := fmt.Sprintf("%s (exit %d): %s", strings.ToUpper(mode), cmd.cmd.ProcessState.ExitCode(), n.logTail(log))
 			if a.FirstErr == "" {
-				a.FirstErr = fmt.Sprintf("%s run gave no result: %s", strings.ToUpper(mode), n.logTail(log))
+				a.FirstErr = why
+			}
+			if ctx.Err() == nil {
+				for range 2 * n.o.active {
+					recs = append(recs, reports.TransferRecord{Verdict: reports.VerdictFailed, Error: why})
+					modes = append(modes, strings.ToUpper(mode))
+				}
 			}
 			continue
 		}
