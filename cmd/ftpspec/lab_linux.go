@@ -272,8 +272,12 @@ func (n *natLab) load(ctx context.Context, doc *reports.Lab) (*reports.Run, erro
 	o, sc := n.o, n.o.sc
 	k := o.clients
 	perClient := sc.Sessions / k
-	fmt.Fprintf(n.stderr, "lab: %d shards × %d sessions × %d transfers against %s, thief %s\n",
-		k, perClient, sc.Transfers, n.lab.ServerPublic, n.lab.Thief.Addr)
+	thief := "no thief"
+	if sc.Steal > 0 {
+		thief = fmt.Sprintf("%d thief attempts from %s", sc.Steal, n.lab.Thief.Addr)
+	}
+	fmt.Fprintf(n.stderr, "lab: %d shards × %d sessions × %d transfers against %s, %s\n",
+		k, perClient, sc.Transfers, n.lab.ServerPublic, thief)
 	type shard struct {
 		p    *proc
 		json string
