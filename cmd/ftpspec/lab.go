@@ -25,6 +25,7 @@ type labOptions struct {
 	pasv      string
 	active    int // sessions per active-mode trial (PORT and EPRT each)
 	label     string
+	logs      string // keep the server's and the shards' logs and documents here
 
 	sc         loadgen.Scenario // the load each client namespace runs its share of
 	loadArgs   []string         // the user's load flags, passed on to every shard
@@ -78,6 +79,7 @@ func newLabCmd(stdout, stderr io.Writer) *cobra.Command {
 	f.StringVar(&o.pasv, "server-pasv-ports", "30000-30999", "the server's passive range (forwarded behind NAT, declared to the load)")
 	f.IntVar(&o.active, "active-sessions", 2, "sessions of 2 transfers for each active-mode trial (PORT and EPRT; 0: no trial)")
 	f.StringVar(&o.label, "label", "", "a name for this run in reports")
+	f.StringVar(&o.logs, "logs", "", "keep the server's and every shard's log and run document in DIR (default: removed)")
 	for _, lf := range loadFlags {
 		if !labLoadFlags[lf.flag] {
 			f.String(lf.flag, "", lf.usage)

@@ -58,10 +58,17 @@ func runNATLab(ctx context.Context, o *labOptions, stdout, stderr io.Writer) (er
 	} else if len(removed) > 0 {
 		fmt.Fprintf(stderr, "lab: removed what killed earlier runs left: %s\n", strings.Join(removed, ", "))
 	}
-	if n.dir, err = os.MkdirTemp("", "ftpspec-lab-"); err != nil {
-		return fmt.Errorf("lab nat: %w", err)
+	if o.logs != "" {
+		if err := os.MkdirAll(o.logs, 0o755); err != nil {
+			return usageErr(fmt.Errorf("--logs: %w", err))
+		}
+		n.dir = o.logs
+	} else {
+		if n.dir, err = os.MkdirTemp("", "ftpspec-lab-"); err != nil {
+			return fmt.Errorf("lab nat: %w", err)
+		}
+		defer os.RemoveAll(n.dir)
 	}
-	defer os.RemoveAll(n.dir)
 
 	fmt.Fprintf(stderr, "lab: building %d client namespaces behind one NAT%s\n", o.clients, map[bool]string{true: ", the server behind a second NAT"}[o.behindNAT])
 	n.lab, err = natlab.Build(ctx, natlab.Config{Clients: o.clients, ServerBehindNAT: o.behindNAT, ControlPort: o.port, PasvLo: n.lo, PasvHi: n.hi})
