@@ -71,3 +71,13 @@ func TestHTMLLabSection(t *testing.T) {
 	assert.Contains(t, b.String(), "✓ no findings")
 	assert.NotContains(t, b.String(), "cannot connect")
 }
+
+func TestHTMLShowsActiveSourcePorts(t *testing.T) {
+	l := &Load{Sessions: 1, Transfers: TransferCounts{Attempted: 2, OK: 2},
+		DataPorts: PortAnalysis{ActiveSources: &ActiveSources{Connections: 2, Distinct: 2, Min: 40001, Max: 40007}}}
+	var b strings.Builder
+	require.NoError(t, WriteHTML(&b, []*Run{{Schema: SchemaV1, Load: l}}, HTMLOptions{}))
+	assert.Contains(t, b.String(), "active-mode source ports")
+	assert.Contains(t, b.String(), "40001–40007")
+	assert.Contains(t, b.String(), "2 connections from 2 ports, 0 below 1024")
+}
