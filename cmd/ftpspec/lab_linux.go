@@ -108,7 +108,20 @@ func runNATLab(ctx context.Context, o *labOptions, stdout, stderr io.Writer) (er
 		doc.Server = o.targetCmd
 	}
 
+	// A load that uses active mode itself needs the helper to cross the client NAT at all.
+	if o.alg != "off" && slices.ContainsFunc(o.sc.DataMode, func(w loadgen.Weighted[loadgen.Mode]) bool {
+		return w.Value == loadgen.ModePORT || w.Value == loadgen.ModeEPRT
+	}) {
+		if err := n.lab.SetHelper(ctx, true); err != nil {
+			doc.Notes = append(doc.Notes, "the load's PORT/EPRT transfers ran without the FTP helper, which could not be attached: "+err.Error())
+		} else {
+			doc.Notes = append(doc.Notes, "the load's PORT/EPRT transfers ran with the FTP helper on (--alg "+o.alg+")")
+		}
+	}
 	run, loadErr := n.load(ctx, doc)
+	if err := n.lab.SetHelper(ctx, false); err != nil {
+		return n.incomplete("detach the FTP helper", err)
+	}
 	if run == nil {
 		return loadErr
 	}
