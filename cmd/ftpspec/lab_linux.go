@@ -489,18 +489,18 @@ func (n *natLab) activeTrial(ctx context.Context, helper bool) reports.LabActive
 		log := fmt.Sprintf("active-%s-%s.log", a.Helper, mode)
 		argv := []string{n.exe, "load", "--target", n.url, "--mode", mode, "--sessions", strconv.Itoa(n.o.active),
 			"--transfers", "2", "--size", "4096", "--timeout", "5s", "--json", js}
-		cmd, err := n.command(ctx, a.Namespace, log, argv...)
+		p, err := n.command(ctx, a.Namespace, log, argv...)
 		if err != nil {
 			a.FirstErr = err.Error()
 			continue
 		}
-		<-cmd.done
+		<-p.done
 		r, err := reports.ReadFile(js)
 		if err != nil || r.Load == nil {
 			// Against a server without /synthetic, the load uploads its files first, over the
 			// same PORT/EPRT; a refusal there ends the run before any transfer. Every planned
 			// transfer failed, with the reason the log gives.
-			why := fmt.Sprintf("%s (exit %d): %s", strings.ToUpper(mode), cmd.cmd.ProcessState.ExitCode(), n.logTail(log))
+			why := fmt.Sprintf("%s (exit %d): %s", strings.ToUpper(mode), p.cmd.ProcessState.ExitCode(), n.logTail(log))
 			if a.FirstErr == "" {
 				a.FirstErr = why
 			}
