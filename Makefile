@@ -5,7 +5,7 @@ OUT     := out
 VERSION := $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
 LDFLAGS := -X main.version=$(VERSION)
 
-.PHONY: build run test deps vet race selftest bench interop load-6k fuzz report-check clean
+.PHONY: build run test deps vet race selftest bench interop load-6k fuzz report-check lab clean
 
 build:
 	$(GO) build -ldflags "$(LDFLAGS)" -o $(BIN) ./cmd/ftpspec
@@ -59,6 +59,11 @@ fuzz:
 
 report-check: build
 	scripts/report-check.sh
+
+# The NAT lab (Linux, root): 4 client namespaces x 100 sessions behind one NAT against the reference,
+# then with the server behind NAT, then pyftpdlib in the server namespace. Reports in out/lab/.
+lab: build
+	scripts/lab.sh
 
 clean:
 	rm -rf bin $(OUT)

@@ -37,6 +37,9 @@ type Options struct {
 	// TLS is the base configuration for TLS connections. Nil: certificates are not verified (a
 	// load run measures transfers, not a PKI) and the session cache is per session.
 	TLS *tls.Config
+	// ThiefDial, when set, opens the thieves' connections instead of a dial from
+	// Scenario.ThiefSource on this host: the NAT lab dials from a namespace outside the NAT.
+	ThiefDial func(ctx context.Context, network, addr string) (net.Conn, error)
 }
 
 // Observer follows a run. Its methods are called from one goroutine, never concurrently; they
@@ -184,7 +187,7 @@ func Run(ctx context.Context, sc Scenario, opts Options) (*reports.Load, error) 
 		return nil, err
 	}
 	if sc.Steal > 0 {
-		r.thieves = newThieves(sc.ThiefSource, sc.Timeout, r.plan.catalog)
+		r.thieves = newThieves(sc.ThiefSource, sc.Timeout, r.plan.catalog, opts.ThiefDial)
 		r.stealShare = stealShare(sc.Steal, sc.Sessions, sc.Shard)
 	}
 

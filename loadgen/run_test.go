@@ -4,6 +4,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net"
+	"net/netip"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -222,9 +224,50 @@ func TestActiveMode(t *testing.T) {
 			assert.Equal(t, string(m), l.DataMode)
 			for _, r := range l.Records {
 				assert.Contains(t, r.Replies, 200, "PORT/EPRT accepted")
+				// The reference opens active data connections from its control address and an
+				// ephemeral port (RFC 959's L-1 would need privileges).
+				from, err := netip.ParseAddrPort(r.ActiveFrom)
+				require.NoError(t, err, "record %d/%d: active_from %q", r.Session, r.Index, r.ActiveFrom)
+				assert.Equal(t, "127.0.0.1", from.Addr().String())
+				assert.GreaterOrEqual(t, int(from.Port()), 1024)
 			}
+			as := l.DataPorts.ActiveSources
+			require.NotNil(t, as)
+			assert.Equal(t, 40, as.Connections)
+			assert.Zero(t, as.Privileged)
+			assert.Greater(t, as.Distinct, 1)
 		})
 	}
+}
+
+func TestPassiveRunsHaveNoActiveSources(t *testing.T) {
+	srv := startServer(t)
+	l := run(t, scenario(4, 2, 4096), srv.URL())
+	requireAllOK(t, l, 8)
+	assert.Nil(t, l.DataPorts.ActiveSources)
+	for _, r := range l.Records {
+		assert.Empty(t, r.ActiveFrom)
+	}
+}
+
+func TestThiefDialReplacesTheLocalThief(t *testing.T) {
+	srv := startServer(t, "no-ip-check")
+	var calls atomic.Int32
+	dial := func(ctx context.Context, network, addr string) (net.Conn, error) {
+		calls.Add(1)
+		d := net.Dialer{LocalAddr: &net.TCPAddr{IP: net.ParseIP("127.0.0.7")}}
+		return d.DialContext(ctx, network, addr)
+	}
+	sc := scenario(20, 2, 16<<10)
+	sc.DataMode = Mix[Mode]{{ModePASV, 1}}
+	sc.Steal = 10
+	ctx, cancel := context.WithTimeout(context.Background(), 90*time.Second)
+	defer cancel()
+	l, err := Run(ctx, sc, Options{Target: srv.URL(), ServerInProcess: true, ThiefDial: dial})
+	require.NoError(t, err)
+	assert.Equal(t, int32(10), calls.Load())
+	assert.Equal(t, 10, l.Thieves.Attempts)
+	assert.Positive(t, l.Transfers.Stolen, "the dialled thief got bytes from a server without the IP check")
 }
 
 func TestEveryOperationVerified(t *testing.T) {

@@ -73,15 +73,16 @@ type transfer struct {
 	doneAt  time.Time // the final reply arrived
 	waited  time.Duration
 
-	dataAddr string
-	dataPort int
-	ap       netip.AddrPort // passive: where the data connection goes
-	ln       *net.TCPListener
-	data     net.Conn
-	dl       *deadlines
-	counted  bool // data is in the open-connections count
-	prelim   bool // the 1xx reply to the transfer command arrived
-	stopData func() bool
+	dataAddr   string
+	dataPort   int
+	activeFrom string         // active mode: where the server's data connection came from
+	ap         netip.AddrPort // passive: where the data connection goes
+	ln         *net.TCPListener
+	data       net.Conn
+	dl         *deadlines
+	counted    bool // data is in the open-connections count
+	prelim     bool // the 1xx reply to the transfer command arrived
+	stopData   func() bool
 
 	moved  int64
 	result payload.Result
@@ -387,6 +388,7 @@ func (s *session) open(ctx context.Context, x *transfer) {
 		return
 	}
 	x.connAt = time.Now()
+	x.activeFrom = c.RemoteAddr().String()
 	s.adopt(ctx, x, c)
 }
 
@@ -667,13 +669,14 @@ func (s *session) emit(x *transfer) {
 		return to.Sub(from)
 	}
 	rec := reports.TransferRecord{
-		Session:  s.id,
-		Index:    x.idx,
-		Op:       string(x.op),
-		File:     x.name,
-		DataAddr: x.dataAddr,
-		DataPort: x.dataPort,
-		Bytes:    x.moved,
+		Session:    s.id,
+		Index:      x.idx,
+		Op:         string(x.op),
+		File:       x.name,
+		DataAddr:   x.dataAddr,
+		DataPort:   x.dataPort,
+		Bytes:      x.moved,
+		ActiveFrom: x.activeFrom,
 	}
 	if s.laddr.IsValid() {
 		rec.Source = s.laddr.String()

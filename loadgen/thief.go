@@ -18,6 +18,7 @@ import (
 // connection.
 type thieves struct {
 	src     netip.Addr
+	dial    func(ctx context.Context, network, addr string) (net.Conn, error) // nil: from src on this host
 	timeout time.Duration
 	catalog payload.Catalog
 
@@ -25,8 +26,8 @@ type thieves struct {
 	connected atomic.Int64
 }
 
-func newThieves(src netip.Addr, timeout time.Duration, catalog payload.Catalog) *thieves {
-	return &thieves{src: src, timeout: min(timeout, 5*time.Second), catalog: catalog}
+func newThieves(src netip.Addr, timeout time.Duration, catalog payload.Catalog, dial func(context.Context, string, string) (net.Conn, error)) *thieves {
+	return &thieves{src: src, dial: dial, timeout: min(timeout, 5*time.Second), catalog: catalog}
 }
 
 // theft is one thief's connection to one victim's port.
@@ -47,7 +48,13 @@ func (th *thieves) strike(ctx context.Context, ap netip.AddrPort) *theft {
 	t := &theft{done: make(chan struct{}), port: int(ap.Port())}
 	ctx, cancel := context.WithTimeout(ctx, th.timeout)
 	defer cancel()
-	c, err := dialData(ctx, ap, th.src, th.timeout)
+	var c net.Conn
+	var err error
+	if th.dial != nil {
+		c, err = th.dial(ctx, "tcp", ap.String())
+	} else {
+		c, err = dialData(ctx, ap, th.src, th.timeout)
+	}
 	if err != nil {
 		t.dialErr = err
 		close(t.done)

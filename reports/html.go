@@ -118,6 +118,9 @@ type page struct {
 	Tags       []string
 	Outcomes   []legendView
 	Loads      []loadView
+	Lab        *Lab     // the first run's NAT lab section, if any
+	LabDiagram string   // its namespaces, drawn in text
+	LabThieves *Thieves // the thief's results, from that run's load
 	Comparison *Comparison
 	CSS        template.CSS
 	JS         template.JS
@@ -243,6 +246,15 @@ func buildPage(runs []*Run, opts HTMLOptions) (*page, error) {
 			t := countCases(c.Cases)
 			rv.Counts, rv.Total = countViews(t), len(c.Cases)
 			failures += t.Fail + t.Error + t.XPass
+		}
+		if r.Lab != nil && p.Lab == nil {
+			p.Lab, p.LabDiagram = r.Lab, LabDiagram(r.Lab)
+			if r.Load != nil {
+				p.LabThieves = r.Load.Thieves
+			}
+			if len(r.Lab.Findings) > 0 {
+				failures++
+			}
 		}
 		if l := r.Load; l != nil {
 			bad := l.Transfers.Failed + l.Transfers.Misrouted + l.Transfers.Corrupt + l.Transfers.Stolen

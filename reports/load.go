@@ -78,6 +78,20 @@ type PortAnalysis struct {
 	Sequential         bool    `json:"sequential,omitempty"` // successive ports mostly differ by a small constant (RFC 2577 §5)
 	SequentialFraction float64 `json:"sequential_fraction,omitempty"`
 	AddressMismatches  int     `json:"address_mismatches,omitempty"` // 227 replies whose address differs from the control connection's
+	// ActiveSources describes where the server's active-mode (PORT/EPRT) data connections came
+	// from, as the client saw them (after any NAT on the way).
+	ActiveSources *ActiveSources `json:"active_sources,omitempty"`
+}
+
+// ActiveSources summarises the source ports of the data connections a server opened in active
+// mode. RFC 959 §3.2 makes L-1 (port 20 for a server on 21) the server's default data port; it
+// needs privileges, so most servers use an ephemeral port instead.
+type ActiveSources struct {
+	Connections int `json:"connections"`
+	Distinct    int `json:"distinct"`
+	Privileged  int `json:"privileged"` // from a port below 1024 (port 20 among them)
+	Min         int `json:"min"`
+	Max         int `json:"max"`
 }
 
 // Thieves records connection attempts from another address to ports handed to other sessions.
@@ -118,20 +132,23 @@ const (
 
 // TransferRecord is one transfer with its evidence.
 type TransferRecord struct {
-	Session  int     `json:"session"`
-	Index    int     `json:"index"`
-	Op       string  `json:"op"` // RETR, STOR, APPE, LIST, MLSD
-	File     string  `json:"file"`
-	Source   string  `json:"source,omitempty"`    // local address the session used
-	DataAddr string  `json:"data_addr,omitempty"` // address in the 227/229 reply
-	DataPort int     `json:"data_port"`
-	Replies  []int   `json:"replies"` // every reply code of this transfer, in order
-	Bytes    int64   `json:"bytes"`
-	Verdict  Verdict `json:"verdict"`
-	From     string  `json:"from,omitempty"`   // for misrouted: the file the bytes belong to
-	Offset   int64   `json:"offset,omitempty"` // first offset where the bytes went wrong
-	Error    string  `json:"error,omitempty"`
-	StartMS  float64 `json:"start_ms"` // since the run started
+	Session  int    `json:"session"`
+	Index    int    `json:"index"`
+	Op       string `json:"op"` // RETR, STOR, APPE, LIST, MLSD
+	File     string `json:"file"`
+	Source   string `json:"source,omitempty"`    // local address the session used
+	DataAddr string `json:"data_addr,omitempty"` // address in the 227/229 reply
+	DataPort int    `json:"data_port"`
+	// ActiveFrom is, in active mode (PORT/EPRT), the address and source port the server's data
+	// connection came from, as the client saw it.
+	ActiveFrom string  `json:"active_from,omitempty"`
+	Replies    []int   `json:"replies"` // every reply code of this transfer, in order
+	Bytes      int64   `json:"bytes"`
+	Verdict    Verdict `json:"verdict"`
+	From       string  `json:"from,omitempty"`   // for misrouted: the file the bytes belong to
+	Offset     int64   `json:"offset,omitempty"` // first offset where the bytes went wrong
+	Error      string  `json:"error,omitempty"`
+	StartMS    float64 `json:"start_ms"` // since the run started
 	// Phase durations in milliseconds.
 	ConnectMS     float64 `json:"connect_ms,omitempty"`
 	LoginMS       float64 `json:"login_ms,omitempty"`

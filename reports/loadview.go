@@ -3,6 +3,7 @@ package reports
 import (
 	"fmt"
 	"html/template"
+	"strconv"
 	"strings"
 
 	"github.com/HdrHistogram/hdrhistogram-go"
@@ -147,6 +148,16 @@ func buildLoad(label string, idx int, l *Load) (loadView, error) {
 	}
 	if dp.AddressMismatches > 0 {
 		v.PortFacts = append(v.PortFacts, portCard("227 address ≠ control address", dp.AddressMismatches, "replies"))
+	}
+	if as := dp.ActiveSources; as != nil {
+		// Where the server opened its active-mode data connections from (RFC 959 §3.2's default
+		// is L-1, port 20 for a server on 21; most servers use an ephemeral port).
+		c := cardView{Label: "active-mode source ports", Value: fmt.Sprintf("%d–%d", as.Min, as.Max),
+			Sub: fmt.Sprintf("%d connections from %d ports, %d below 1024", as.Connections, as.Distinct, as.Privileged)}
+		if as.Min == as.Max {
+			c.Value = strconv.Itoa(as.Min)
+		}
+		v.PortFacts = append(v.PortFacts, c)
 	}
 
 	for _, th := range l.Thresholds {

@@ -41,6 +41,11 @@ func WriteMarkdown(w io.Writer, runs []*Run, opts MarkdownOptions) error {
 			loadBad++
 		}
 	}
+	for _, r := range runs {
+		if r.Lab != nil && len(r.Lab.Findings) > 0 {
+			loadBad++
+		}
+	}
 	verdict := "✅ all passed"
 	if failures+loadBad > 0 {
 		verdict = fmt.Sprintf("❌ %d case failure(s)", failures)
@@ -140,8 +145,27 @@ func WriteMarkdown(w io.Writer, runs []*Run, opts MarkdownOptions) error {
 			b.WriteString("\n")
 		}
 	}
+	for i, r := range runs {
+		if r.Lab != nil {
+			writeLabMarkdown(&b, labels[i], r.Lab)
+		}
+	}
 	_, err := w.Write(b.Bytes())
 	return err
+}
+
+// writeLabMarkdown summarises a NAT lab: the 227 address, active mode through the NAT, findings.
+func writeLabMarkdown(b *bytes.Buffer, label string, l *Lab) {
+	fmt.Fprintf(b, "### NAT lab (%s)\n\n", mdCell(label))
+	fmt.Fprintf(b, "- %d client namespaces behind NAT %s; server %s reached at %s\n", len(l.Clients), mdCode(l.ClientNAT), mdCode(l.ServerAddress), mdCode(l.ServerPublic))
+	fmt.Fprintf(b, "- 227 address: **%s**: %s\n", mdCell(l.Passive.Verdict), mdCell(l.Passive.Detail))
+	for _, a := range l.Active {
+		fmt.Fprintf(b, "- active mode, FTP helper %s: %d of %d ok (%s)\n", a.Helper, a.OK, a.Attempted, mdCell(a.Verdict))
+	}
+	for _, f := range l.Findings {
+		fmt.Fprintf(b, "- ❌ %s\n", mdCell(f))
+	}
+	b.WriteString("\n")
 }
 
 // WriteMarkdownFile writes the Markdown summary to path atomically.

@@ -62,6 +62,9 @@ func Merge(runs []*Run) (*Run, error) {
 			out.Finished = r.Finished
 		}
 		out.Partial = out.Partial || r.Partial
+		if out.Lab == nil {
+			out.Lab = r.Lab // a lab's findings describe the whole run; runs carry one at most
+		}
 	}
 	var confs []*Conformance
 	var loads []*Run

@@ -116,6 +116,7 @@ func AnalyzePorts(records []TransferRecord, declared string) PortAnalysis {
 		seq = append(seq, handed{from, p})
 	}
 	pa.Distinct = len(distinct)
+	pa.ActiveSources = analyzeActiveSources(records)
 	for _, m := range sharedWhilePending(records) {
 		if m {
 			pa.SharedWhilePending++
@@ -141,4 +142,35 @@ func AnalyzePorts(records []TransferRecord, declared string) PortAnalysis {
 		pa.Sequential = pa.SequentialFraction >= 0.5
 	}
 	return pa
+}
+
+// analyzeActiveSources summarises the records' ActiveFrom source ports; nil when there were no
+// active-mode data connections.
+func analyzeActiveSources(records []TransferRecord) *ActiveSources {
+	var as ActiveSources
+	distinct := map[int]bool{}
+	for _, r := range records {
+		if r.ActiveFrom == "" {
+			continue
+		}
+		i := strings.LastIndexByte(r.ActiveFrom, ':')
+		p, err := strconv.Atoi(r.ActiveFrom[i+1:])
+		if i < 0 || err != nil || p <= 0 {
+			continue
+		}
+		as.Connections++
+		distinct[p] = true
+		if p < 1024 {
+			as.Privileged++
+		}
+		if as.Min == 0 || p < as.Min {
+			as.Min = p
+		}
+		as.Max = max(as.Max, p)
+	}
+	if as.Connections == 0 {
+		return nil
+	}
+	as.Distinct = len(distinct)
+	return &as
 }

@@ -129,3 +129,28 @@ func TestParsePortRange(t *testing.T) {
 		})
 	}
 }
+
+func TestActiveSources(t *testing.T) {
+	tests := []struct {
+		name string
+		from []string
+		want *ActiveSources
+	}{
+		{"passive run", []string{"", ""}, nil},
+		{"ephemeral ports", []string{"198.19.2.2:40001", "198.19.2.2:40007", "198.19.2.2:40001"},
+			&ActiveSources{Connections: 3, Distinct: 2, Min: 40001, Max: 40007}},
+		{"RFC 959 default port 20", []string{"10.0.0.1:20", "10.0.0.1:20", "[::1]:50000"},
+			&ActiveSources{Connections: 3, Distinct: 2, Privileged: 2, Min: 20, Max: 50000}},
+		{"unparsable entries are ignored", []string{"nonsense", "1.2.3.4:x", "1.2.3.4:3000"},
+			&ActiveSources{Connections: 1, Distinct: 1, Min: 3000, Max: 3000}},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			var recs []TransferRecord
+			for _, f := range tc.from {
+				recs = append(recs, TransferRecord{DataPort: 30000 + len(recs), ActiveFrom: f})
+			}
+			assert.Equal(t, tc.want, AnalyzePorts(recs, "").ActiveSources)
+		})
+	}
+}

@@ -23,6 +23,7 @@ type Run struct {
 	Partial     bool         `json:"partial,omitempty"` // the run was interrupted; what is here is true but incomplete
 	Conformance *Conformance `json:"conformance,omitempty"`
 	Load        *Load        `json:"load,omitempty"`
+	Lab         *Lab         `json:"lab,omitempty"` // the NAT lab's network and findings (ftpspec lab nat)
 }
 
 // Tool identifies the ftpspec build that produced a run.
@@ -75,6 +76,12 @@ type Profile struct {
 	PassiveAddress string   `json:"passive_address,omitempty"` // the address the server puts in 227 replies
 	PassivePorts   []int    `json:"passive_ports,omitempty"`   // ports seen while probing
 	DeclaredRange  string   `json:"declared_range,omitempty"`  // the range the user said the server uses (--pasv-ports)
+	// ActiveSource is where the server's active-mode (PORT) data connection came from when
+	// probed, address:port as the client saw it; ActiveSourceKind says what the port is: "L-1"
+	// (RFC 959 §3.2's default, port 20 for a server on 21), "privileged" (another port below
+	// 1024) or "ephemeral". Every case's transcript also names the peer of each data connection.
+	ActiveSource     string `json:"active_source,omitempty"`
+	ActiveSourceKind string `json:"active_source_kind,omitempty"`
 }
 
 // CaseResult is one case's outcome, with the evidence behind it.

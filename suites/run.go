@@ -5,10 +5,12 @@ import (
 	"crypto/tls"
 	"errors"
 	"fmt"
+	"io"
 	"net"
 	"net/netip"
 	"runtime/debug"
 	"slices"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -535,8 +537,46 @@ func (s *runState) probe(ctx context.Context, mode string) error {
 			s.ports.add(ap.Addr(), ap.Port())
 		}
 	}
+	p.ActiveSource, p.ActiveSourceKind = activeSource(pctx, c, s.opts.Target.Port)
 	_, _ = c.Cmd(pctx, "QUIT")
 	return nil
+}
+
+// activeSource learns where the server opens active-mode data connections from: one PORT and
+// NLST, and the peer of the connection the server makes. Empty when it refuses or never connects.
+func activeSource(ctx context.Context, c *Ctrl, controlPort string) (from, kind string) {
+	l, err := c.Listen(netip.Addr{})
+	if err != nil {
+		return "", ""
+	}
+	defer l.Close()
+	if r, err := c.Cmd(ctx, "PORT "+ftpwire.FormatPORT(l.Addr)); err != nil || r.Code != 200 {
+		return "", ""
+	}
+	if r, err := c.Cmd(ctx, "NLST"); err != nil || r.Class() != 1 {
+		return "", ""
+	}
+	dc, err := l.Accept(5 * time.Second)
+	if err != nil || dc == nil {
+		return "", ""
+	}
+	_, _ = io.Copy(io.Discard, io.LimitReader(dc, maxDownload))
+	dc.Close()
+	_, _ = c.ReadReply(ctx)
+	ap, err := netip.ParseAddrPort(dc.peer)
+	if err != nil {
+		return dc.peer, ""
+	}
+	cp, _ := strconv.Atoi(controlPort)
+	switch port := int(ap.Port()); {
+	case port == cp-1:
+		kind = "L-1"
+	case port < 1024:
+		kind = "privileged"
+	default:
+		kind = "ephemeral"
+	}
+	return dc.peer, kind
 }
 
 func (s *runState) finishProfile() {

@@ -27,6 +27,7 @@ var loadFlags = []struct{ flag, key, usage string }{
 	{"tls", "tls", "none, explicit or implicit"},
 	{"sources", "sources", "local addresses to spread sessions over, e.g. 127.0.0.1,127.0.0.3"},
 	{"steal", "steal", "thief connections from 127.0.0.2 to ports just handed to other sessions"},
+	{"thief-source", "thief_source", "the address thieves connect from (default 127.0.0.2)"},
 	{"pasv-ports", "pasv_ports", "the passive port range the server is declared to use, LO-HI"},
 	{"shard", "shard", "run share i of n of the sessions, e.g. 2/4"},
 	{"timeout", "timeout", "deadline for each network operation"},
@@ -39,6 +40,7 @@ func newLoadCmd(stdout, stderr io.Writer) *cobra.Command {
 		targetURL, scenarioFile, label string
 		thresholds                     []string
 		keep, lockstepOff              bool
+		thiefNetns                     string
 		out                            outputs
 	)
 	cmd := &cobra.Command{
@@ -96,13 +98,19 @@ func newLoadCmd(stdout, stderr io.Writer) *cobra.Command {
 				label = sc.Name
 			}
 			run := s.newRun(label)
-			progress := loadgen.NewProgress(stderr, 5*time.Second)
-			l, lerr := loadgen.Run(cmd.Context(), sc, loadgen.Options{
+			opts := loadgen.Options{
 				Target:          s.urlWithPassword(),
-				Observer:        progress,
 				ServerInProcess: s.embedded != nil,
 				Start:           run.Started,
-			})
+			}
+			if thiefNetns != "" {
+				if opts.ThiefDial, err = thiefDialer(thiefNetns, sc.ThiefSource); err != nil {
+					return usageErr(fmt.Errorf("--thief-netns: %w", err))
+				}
+			}
+			progress := loadgen.NewProgress(stderr, 5*time.Second)
+			opts.Observer = progress
+			l, lerr := loadgen.Run(cmd.Context(), sc, opts)
 			progress.Close()
 			run.Finished = time.Now().UTC()
 			if l == nil {
@@ -131,6 +139,9 @@ func newLoadCmd(stdout, stderr io.Writer) *cobra.Command {
 	}
 	f.StringArrayVar(&thresholds, "threshold", nil, "fail the run unless EXPR holds, e.g. 'p99<250ms' (repeatable)")
 	f.BoolVar(&keep, "keep", false, "leave uploaded files on the server")
+	// The NAT lab runs its thieves in a namespace of their own; not for direct use.
+	f.StringVar(&thiefNetns, "thief-netns", "", "open the thieves' connections inside this network namespace (used by lab nat)")
+	_ = f.MarkHidden("thief-netns")
 	f.BoolVar(&lockstepOff, "free-running", false, "let sessions run free instead of in barrier-synchronised rounds")
 	out.register(f, true)
 	return cmd

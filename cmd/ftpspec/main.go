@@ -60,6 +60,7 @@ func newRootCmd(stdout, stderr io.Writer) *cobra.Command {
 		newReportCmd(stdout, stderr),
 		newCompareCmd(stdout, stderr),
 		newSelftestCmd(stdout, stderr),
+		newLabCmd(stdout, stderr),
 	)
 	return root
 }
