@@ -140,6 +140,11 @@ func WriteMarkdown(w io.Writer, runs []*Run, opts MarkdownOptions) error {
 			b.WriteString("\n")
 		}
 	}
+	for _, r := range runs {
+		if r.Bench != nil {
+			writeBenchMarkdown(&b, r.Bench)
+		}
+	}
 	_, err := w.Write(b.Bytes())
 	return err
 }

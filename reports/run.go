@@ -23,6 +23,7 @@ type Run struct {
 	Partial     bool         `json:"partial,omitempty"` // the run was interrupted; what is here is true but incomplete
 	Conformance *Conformance `json:"conformance,omitempty"`
 	Load        *Load        `json:"load,omitempty"`
+	Bench       *Bench       `json:"bench,omitempty"` // servers side by side with the machine's ceiling (ftpspec bench)
 }
 
 // Tool identifies the ftpspec build that produced a run.
