@@ -231,10 +231,10 @@ func writeBenchMarkdown(buf *bytes.Buffer, b *Bench) {
 		title := r.Title
 		switch r.Metric.Workload {
 		case WorkloadRetr, WorkloadStor:
-			title += " (" + formatBytes(float64(b.Config.BigSize)) + ", 1 session)"
+			title += " (" + formatSize(b.Config.BigSize) + ", 1 session)"
 		case WorkloadSmall:
 			if r.Metric.Name == "small_tps" {
-				title += fmt.Sprintf(" (%d × %d × %s)", b.Config.SmallSessions, b.Config.SmallTransfers, formatBytes(float64(b.Config.SmallSize)))
+				title += fmt.Sprintf(" (%d × %d × %s)", b.Config.SmallSessions, b.Config.SmallTransfers, formatSize(b.Config.SmallSize))
 			}
 		case WorkloadIdle:
 			if r.Metric.Name == "idle_ok" {

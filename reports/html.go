@@ -118,6 +118,7 @@ type page struct {
 	Tags       []string
 	Outcomes   []legendView
 	Loads      []loadView
+	Benches    []benchView
 	Comparison *Comparison
 	CSS        template.CSS
 	JS         template.JS
@@ -258,6 +259,9 @@ func buildPage(runs []*Run, opts HTMLOptions) (*page, error) {
 				return nil, fmt.Errorf("run %d (%s): %w", i+1, labels[i], err)
 			}
 			p.Loads = append(p.Loads, lv)
+		}
+		if r.Bench != nil {
+			p.Benches = append(p.Benches, benchView{Anchor: anchorID("bench", labels[i]), Label: labels[i], HTML: benchHTML(labels[i], r.Bench)})
 		}
 		p.Runs = append(p.Runs, rv)
 	}
