@@ -85,7 +85,10 @@ type BenchSmall struct {
 	P50MS         float64        `json:"p50_ms"`
 	P99MS         float64        `json:"p99_ms"`
 	Seconds       float64        `json:"seconds"`
-	Error         string         `json:"error,omitempty"`
+	// FirstFailure is the first transfer that was not ok, as its verdict and error: the evidence
+	// behind the counts.
+	FirstFailure string `json:"first_failure,omitempty"`
+	Error        string `json:"error,omitempty"`
 }
 
 // BenchLogins is sessions opened, logged in and closed as fast as a few parallel clients can.

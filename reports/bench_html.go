@@ -87,7 +87,7 @@ func benchHTML(label string, b *Bench) template.HTML {
 			s.WriteString(`<span class="v">` + e(c.Value) + `</span>`)
 		}
 		if c.Fail != "" {
-			s.WriteString(`<span class="f">⚠ ` + e(c.Fail) + `</span>`)
+			s.WriteString(`<span class="f" title="` + e(c.Detail) + `">⚠ ` + e(c.Fail) + `</span>`)
 		}
 		if c.Range != "" {
 			s.WriteString(`<span class="r">` + e(c.Range) + `</span>`)

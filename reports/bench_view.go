@@ -15,6 +15,7 @@ type benchCell struct {
 	Ratio   string // to the best server: "best", "×0.83"; "" when not ranked
 	Ceiling string // big transfers: "0.91 of sendfile ceiling"
 	Fail    string // "980/1,000 ok" when work failed
+	Detail  string // the first failure, for a tooltip
 	Missing string // why there is no figure
 	Best    bool
 	Bad     bool
@@ -69,6 +70,7 @@ func benchTable(b *Bench) ([]benchRow, []benchCeilingRow) {
 					c.Bad = true
 					c.Fail = fmt.Sprintf("%s/%s ok", formatInt(int64(s.OK)), formatInt(int64(s.Attempted)))
 					c.Ratio = "not ranked"
+					c.Detail = firstFailure(t, m.Workload)
 				}
 				if m.Workload == WorkloadRetr || m.Workload == WorkloadStor {
 					if ce := b.CeilingFor(t); ce != nil {
@@ -126,6 +128,39 @@ func benchTable(b *Bench) ([]benchRow, []benchCeilingRow) {
 		ceil = []benchCeilingRow{sfRow, wrRow}
 	}
 	return rows, ceil
+}
+
+// firstFailure finds the first recorded failure of a workload over a target's rounds.
+func firstFailure(t *BenchTarget, workload string) string {
+	for _, r := range t.Rounds {
+		var e string
+		switch workload {
+		case WorkloadSmall:
+			if r.Small != nil {
+				e = firstNonEmpty(r.Small.Error, r.Small.FirstFailure)
+			}
+		case WorkloadRetr:
+			if r.Retr != nil {
+				e = r.Retr.Error
+			}
+		case WorkloadStor:
+			if r.Stor != nil {
+				e = r.Stor.Error
+			}
+		case WorkloadLogins:
+			if r.Logins != nil {
+				e = r.Logins.Error
+			}
+		case WorkloadIdle:
+			if r.Idle != nil {
+				e = r.Idle.Error
+			}
+		}
+		if e != "" {
+			return fmt.Sprintf("round %d: %s", r.Round, e)
+		}
+	}
+	return ""
 }
 
 // benchNoValue says why a figure that ran has no value for a target.

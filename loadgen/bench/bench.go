@@ -395,6 +395,8 @@ func (b *bencher) targetStep(ctx context.Context, round int, w string, t *benchT
 		failed = c.OK < c.Attempted || sm.Error != ""
 		if sm.Error != "" {
 			summary += ": " + sm.Error
+		} else if sm.FirstFailure != "" {
+			summary += "; first: " + sm.FirstFailure
 		}
 	case reports.WorkloadLogins:
 		l := b.logins(ctx, t)

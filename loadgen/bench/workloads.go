@@ -74,6 +74,12 @@ func (b *bencher) small(ctx context.Context, t *benchTarget) *reports.BenchSmall
 		out.TransfersPerS = l.TransfersPerS
 		out.P50MS, out.P99MS = l.LatencyMS.P50, l.LatencyMS.P99
 		out.Seconds = l.DurationS
+		for _, rec := range l.Records {
+			if rec.Verdict != reports.VerdictOK {
+				out.FirstFailure = fmt.Sprintf("session %d transfer %d: %s: %s", rec.Session, rec.Index, rec.Verdict, rec.Error)
+				break
+			}
+		}
 	}
 	if l == nil || l.Transfers.Attempted == 0 {
 		// Nothing ran: every planned transfer counts as failed, so the server is not ranked.
