@@ -185,6 +185,12 @@ var BenchMetrics = []BenchMetric{
 		}
 		return r.Idle.KiBPerSession, true, r.Idle.OK == r.Idle.Attempted
 	}},
+	{"idle_pss", "server PSS with the idle sessions held", WorkloadIdle, "KiB", true, func(r *BenchRound) (float64, bool, bool) {
+		if r.Idle == nil || !r.Idle.MemoryMeasured {
+			return 0, false, false
+		}
+		return float64(r.Idle.PSSAtKiB), true, r.Idle.OK == r.Idle.Attempted
+	}},
 	{"idle_ok", "idle sessions held", WorkloadIdle, "", false, func(r *BenchRound) (float64, bool, bool) {
 		if r.Idle == nil || r.Idle.Attempted == 0 {
 			return 0, false, false
@@ -329,13 +335,15 @@ func (b *Bench) Rank(m BenchMetric) []BenchRank {
 		if !found || s.N == 0 || !s.Clean {
 			continue
 		}
+		// A ratio needs positive figures (a PSS delta can be negative when a garbage-collected
+		// server reuses memory it already held); otherwise only the best is marked.
 		switch {
-		case m.LowerIsBetter && s.Median > 0:
-			out[i].Ratio = best / s.Median
-		case !m.LowerIsBetter && best > 0:
-			out[i].Ratio = s.Median / best
 		case s.Median == best:
 			out[i].Ratio = 1
+		case m.LowerIsBetter && s.Median > 0 && best > 0:
+			out[i].Ratio = best / s.Median
+		case !m.LowerIsBetter && best > 0 && s.Median > 0:
+			out[i].Ratio = s.Median / best
 		}
 		out[i].Best = s.Median == best
 	}
@@ -363,6 +371,9 @@ func formatBenchValue(m BenchMetric, v float64) string {
 	case "ms":
 		return formatMS(v)
 	case "KiB":
+		if math.Abs(v) >= 10*1024 {
+			return trimFloat(v/1024, 3) + " MiB"
+		}
 		return trimFloat(v, 3) + " KiB"
 	}
 	if v == math.Trunc(v) {

@@ -180,14 +180,20 @@ func benchBars(b *Bench, r benchRow, ceilSF, ceilWR float64) string {
 	if !anyValue {
 		return ""
 	}
+	lo := 0.0
+	for _, c := range r.Cells {
+		if c.has {
+			lo = math.Min(lo, c.min)
+		}
+	}
 	label := func(v float64) string { return formatBenchValue(r.Metric, v) }
-	ticks, _, xhi := niceTicks(0, hi*1.05, 4, label)
-	if xhi <= 0 {
-		xhi = 1
+	ticks, xlo, xhi := niceTicks(lo, hi*1.05, 4, label)
+	if xhi <= xlo {
+		xhi = xlo + 1
 	}
 	h := top + rowH*len(r.Cells) + bottom
 	plotW := float64(w - left - right)
-	x := func(v float64) float64 { return float64(left) + v/xhi*plotW }
+	x := func(v float64) float64 { return float64(left) + (v-xlo)/(xhi-xlo)*plotW }
 	e := html.EscapeString
 	var s strings.Builder
 	fmt.Fprintf(&s, `<svg class="benchbar" viewBox="0 0 %d %d" role="img" aria-label="%s by server">`, w, h, e(r.Title))
@@ -214,9 +220,10 @@ func benchBars(b *Bench, r benchRow, ceilSF, ceilWR float64) string {
 		case c.Best:
 			cls += " best"
 		}
-		bw := math.Max(x(c.median)-float64(left), 1)
-		fmt.Fprintf(&s, `<rect class="%s" x="%d" y="%d" width="%.1f" height="%d"><title>%s: %s</title></rect>`,
-			cls, left, y+6, bw, rowH-12, e(name), e(c.text()))
+		// Bars grow from zero, leftwards for a negative figure.
+		x0, x1 := math.Min(x(0), x(c.median)), math.Max(x(0), x(c.median))
+		fmt.Fprintf(&s, `<rect class="%s" x="%.1f" y="%d" width="%.1f" height="%d"><title>%s: %s</title></rect>`,
+			cls, x0, y+6, math.Max(x1-x0, 1), rowH-12, e(name), e(c.text()))
 		if c.max > c.min {
 			ym := float64(y) + rowH/2
 			fmt.Fprintf(&s, `<line class="whisker" x1="%.1f" y1="%.1f" x2="%.1f" y2="%.1f"/>`, x(c.min), ym, x(c.max), ym)

@@ -192,3 +192,25 @@ func scaleRetr(b *Bench, f float64) {
 		}
 	}
 }
+
+func TestBenchRankWithNegativeMemoryDelta(t *testing.T) {
+	idle := func(before, at int64) []BenchRound {
+		return []BenchRound{{Round: 1, Idle: &BenchIdle{OK: 100, Attempted: 100, PSSBeforeKiB: before, PSSAtKiB: at, KiBPerSession: float64(at-before) / 100, MemoryMeasured: true}}}
+	}
+	b := &Bench{Rounds: 1, Workloads: []string{WorkloadIdle}, Config: BenchConfig{IdleSessions: 100}, Targets: []BenchTarget{
+		{Name: "gc", Rounds: idle(12000, 11900)},
+		{Name: "fork", Rounds: idle(5000, 45000)},
+	}}
+	m, _ := BenchMetricByName("idle_kib")
+	r := b.Rank(m)
+	assert.True(t, r[0].Best)
+	assert.Equal(t, -1.0, r[0].Summary.Median)
+	assert.Zero(t, r[1].Ratio, "no ratio against a negative figure")
+	var buf bytes.Buffer
+	require.NoError(t, WriteHTML(&buf, []*Run{{Schema: SchemaV1, Bench: b}}, HTMLOptions{}))
+	assert.False(t, strings.Contains(buf.String(), `width="-`), "no negative widths in the charts")
+	buf.Reset()
+	require.NoError(t, WriteBenchMarkdown(&buf, b))
+	assert.Contains(t, buf.String(), "| server PSS with the idle sessions held |")
+	assert.Contains(t, buf.String(), "43.9 MiB")
+}

@@ -165,7 +165,7 @@ func firstFailure(t *BenchTarget, workload string) string {
 
 // benchNoValue says why a figure that ran has no value for a target.
 func benchNoValue(m BenchMetric, t *BenchTarget) string {
-	if m.Name == "idle_kib" {
+	if m.Name == "idle_kib" || m.Name == "idle_pss" {
 		if t.PID == 0 {
 			return "no --pid"
 		}
