@@ -315,6 +315,8 @@ type BenchRank struct {
 }
 
 // Rank summarises metric m for every target and relates each clean one to the best clean one.
+// A lower-is-better figure of zero or less is not ranked either: a memory delta that did not
+// grow says the server reused memory it already held, not that sessions cost nothing.
 // For a lower-is-better metric the ratio is best/value, so that above 1 is never possible and
 // 1 is always the best.
 func (b *Bench) Rank(m BenchMetric) []BenchRank {
@@ -323,7 +325,7 @@ func (b *Bench) Rank(m BenchMetric) []BenchRank {
 	for i := range b.Targets {
 		s := b.Targets[i].Summary(m)
 		out[i].Summary = s
-		if s.N == 0 || !s.Clean {
+		if s.N == 0 || !s.Clean || (m.LowerIsBetter && s.Median <= 0) {
 			continue
 		}
 		if !found || (m.LowerIsBetter && s.Median < best) || (!m.LowerIsBetter && s.Median > best) {
@@ -332,7 +334,7 @@ func (b *Bench) Rank(m BenchMetric) []BenchRank {
 	}
 	for i := range out {
 		s := out[i].Summary
-		if !found || s.N == 0 || !s.Clean {
+		if !found || s.N == 0 || !s.Clean || (m.LowerIsBetter && s.Median <= 0) {
 			continue
 		}
 		// A ratio needs positive figures (a PSS delta can be negative when a garbage-collected

@@ -203,9 +203,10 @@ func TestBenchRankWithNegativeMemoryDelta(t *testing.T) {
 	}}
 	m, _ := BenchMetricByName("idle_kib")
 	r := b.Rank(m)
-	assert.True(t, r[0].Best)
+	assert.False(t, r[0].Best, "a delta that did not grow is not the best")
 	assert.Equal(t, -1.0, r[0].Summary.Median)
-	assert.Zero(t, r[1].Ratio, "no ratio against a negative figure")
+	assert.True(t, r[1].Best)
+	assert.InDelta(t, 1.0, r[1].Ratio, 1e-9)
 	var buf bytes.Buffer
 	require.NoError(t, WriteHTML(&buf, []*Run{{Schema: SchemaV1, Bench: b}}, HTMLOptions{}))
 	assert.False(t, strings.Contains(buf.String(), `width="-`), "no negative widths in the charts")
@@ -213,4 +214,5 @@ func TestBenchRankWithNegativeMemoryDelta(t *testing.T) {
 	require.NoError(t, WriteBenchMarkdown(&buf, b))
 	assert.Contains(t, buf.String(), "| server PSS with the idle sessions held |")
 	assert.Contains(t, buf.String(), "43.9 MiB")
+	assert.Contains(t, buf.String(), "not ranked: no growth measured")
 }

@@ -66,6 +66,9 @@ func benchTable(b *Bench) ([]benchRow, []benchCeilingRow) {
 				case rk.Ratio > 0 && len(b.Targets) > 1:
 					c.Ratio = "×" + trimFloat(rk.Ratio, 2)
 				}
+				if m.LowerIsBetter && s.Median <= 0 && s.Clean {
+					c.Ratio = "not ranked: no growth measured (memory the server already held was reused)"
+				}
 				if !s.Clean {
 					c.Bad = true
 					c.Fail = fmt.Sprintf("%s/%s ok", formatInt(int64(s.OK)), formatInt(int64(s.Attempted)))
