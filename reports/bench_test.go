@@ -99,6 +99,7 @@ func TestBenchHTML(t *testing.T) {
 		assert.True(t, strings.Contains(h, want), "the HTML has %q", want)
 	}
 	assert.Equal(t, 4, strings.Count(h, `<svg class="benchbar"`), "one chart per figure: retr, small_tps, p50, p99")
+	assert.True(t, strings.Contains(h, "Failures found"), "a server that failed work fails the page's verdict")
 	assert.False(t, strings.Contains(h, "<script src="), "self-contained")
 }
 

@@ -293,3 +293,20 @@ func writeBenchMarkdown(buf *bytes.Buffer, b *Bench) {
 		}
 	}
 }
+
+// benchFailed reports whether any server in a bench failed work or went missing, for the
+// report's verdict.
+func benchFailed(b *Bench) bool {
+	for i := range b.Targets {
+		t := &b.Targets[i]
+		if t.Lost != "" {
+			return true
+		}
+		for _, m := range BenchMetrics {
+			if s := t.Summary(m); !s.Clean || s.Missing > 0 {
+				return true
+			}
+		}
+	}
+	return false
+}

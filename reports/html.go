@@ -261,6 +261,9 @@ func buildPage(runs []*Run, opts HTMLOptions) (*page, error) {
 			p.Loads = append(p.Loads, lv)
 		}
 		if r.Bench != nil {
+			if benchFailed(r.Bench) {
+				failures++
+			}
 			p.Benches = append(p.Benches, benchView{Anchor: anchorID("bench", labels[i]), Label: labels[i], HTML: benchHTML(labels[i], r.Bench)})
 		}
 		p.Runs = append(p.Runs, rv)

@@ -40,6 +40,9 @@ func WriteMarkdown(w io.Writer, runs []*Run, opts MarkdownOptions) error {
 		if l := r.Load; l != nil && (l.Transfers.Failed+l.Transfers.Misrouted+l.Transfers.Corrupt+l.Transfers.Stolen > 0 || thresholdsFailed(l) > 0) {
 			loadBad++
 		}
+		if r.Bench != nil && benchFailed(r.Bench) {
+			loadBad++
+		}
 	}
 	verdict := "✅ all passed"
 	if failures+loadBad > 0 {
