@@ -122,7 +122,7 @@ type BenchCeiling struct {
 }
 
 // BenchCeilingRound is one round's ceiling: with sendfile (io.Copy from a file to the socket)
-// and with a plain write loop from memory.
+// and with a plain write loop from memory, each the better of two streams.
 type BenchCeilingRound struct {
 	Round             int     `json:"round"`
 	SendfileBytesPerS float64 `json:"sendfile_bytes_per_s"`

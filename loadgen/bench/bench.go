@@ -344,14 +344,28 @@ func (b *bencher) begin(round int, name, workload string) Step {
 	return s
 }
 
+// ceilingAttempts is how many streams per mode a round's ceiling takes the best of.
+const ceilingAttempts = 2
+
 func (b *bencher) ceilingStep(ctx context.Context, round int, c *reports.BenchCeiling) {
 	s := b.begin(round, c.Addr, reports.WorkloadCeiling)
 	cr := reports.BenchCeilingRound{Round: round}
 	addr := netip.MustParseAddr(c.Addr)
-	sf, err := ceiling(ctx, addr, b.cfg.CeilingSize, true, b.cfg.Timeout)
-	if err == nil {
-		cr.SendfileBytesPerS = sf
-		cr.WriteBytesPerS, err = ceiling(ctx, addr, b.cfg.CeilingSize, false, b.cfg.Timeout)
+	// A ceiling is a limit: the better of two streams per mode, alternated, so that one stream
+	// slowed by a neighbour's burst does not lower the bar the servers are held against.
+	var err error
+	for i := 0; i < ceilingAttempts && err == nil; i++ {
+		for _, sendfile := range []bool{true, false} {
+			var v float64
+			if v, err = ceiling(ctx, addr, b.cfg.CeilingSize, sendfile, b.cfg.Timeout); err != nil {
+				break
+			}
+			if sendfile {
+				cr.SendfileBytesPerS = max(cr.SendfileBytesPerS, v)
+			} else {
+				cr.WriteBytesPerS = max(cr.WriteBytesPerS, v)
+			}
+		}
 	}
 	summary := fmt.Sprintf("sendfile %s, write loop %s", rate(cr.SendfileBytesPerS), rate(cr.WriteBytesPerS))
 	if err != nil {
