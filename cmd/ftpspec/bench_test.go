@@ -1,11 +1,13 @@
 package main
 
 import (
+	"io"
 	"net"
 	"os"
 	"path/filepath"
 	"strconv"
 	"strings"
+	"sync"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -115,4 +117,87 @@ func TestBenchErrorsExitCodes(t *testing.T) {
 	assert.Equal(t, exitUsage, exitCode(&bench.ConfigError{Field: "target", Problem: "duplicate"}))
 	assert.Equal(t, exitUnreachable, exitCode(&bench.DownError{Target: "a", Err: os.ErrDeadlineExceeded}))
 	assert.Equal(t, exitUnreachable, exitCode(&bench.LostError{Targets: []string{"a"}}))
+}
+
+// dyingProxy forwards control connections to addr and, after `limit` of them, stops listening and
+// cuts every connection: to ftpspec, a server that died mid-bench.
+func dyingProxy(t *testing.T, addr string, limit int) string {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	require.NoError(t, err)
+	var conns []net.Conn
+	var mu sync.Mutex
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		for n := 0; ; n++ {
+			c, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			if n >= limit {
+				_ = c.Close()
+				_ = ln.Close()
+				mu.Lock()
+				for _, o := range conns {
+					_ = o.Close()
+				}
+				mu.Unlock()
+				return
+			}
+			up, err := net.Dial("tcp", addr)
+			if err != nil {
+				_ = c.Close()
+				continue
+			}
+			mu.Lock()
+			conns = append(conns, c, up)
+			mu.Unlock()
+			go func() { _, _ = io.Copy(up, c); _ = up.Close() }()
+			go func() { _, _ = io.Copy(c, up); _ = c.Close() }()
+		}
+	}()
+	t.Cleanup(func() {
+		_ = ln.Close()
+		<-done
+		mu.Lock()
+		defer mu.Unlock()
+		for _, o := range conns {
+			_ = o.Close()
+		}
+	})
+	return ln.Addr().String()
+}
+
+func TestBenchTargetDyingMidBenchIsExit3WithAPartialDocument(t *testing.T) {
+	a, err := reference.New(reference.Config{Listen: "127.0.0.1:0", PasvPorts: reference.PortRange{Lo: 22600, Hi: 22799}})
+	require.NoError(t, err)
+	defer a.Close()
+	b, err := reference.New(reference.Config{Listen: "127.0.0.1:0", PasvPorts: reference.PortRange{Lo: 22800, Hi: 22999}})
+	require.NoError(t, err)
+	defer b.Close()
+	// b answers the check before the bench and round 1's five logins, then dies.
+	dying := dyingProxy(t, b.Addr(), 1+5)
+	js := filepath.Join(t.TempDir(), "b.json")
+	code, out, errOut := ftpspec(t, "bench", "--target", "a="+a.URL(), "--target", "b=ftp://test:test@"+dying,
+		"--skip", "ceiling,retr,stor,small,idle", "--logins", "5", "--login-parallel", "1", "--rounds", "3", "--timeout", "5s", "--json", js)
+	assert.Equal(t, 3, code, errOut)
+	assert.Contains(t, errOut, "target(s) b stopped answering mid-bench")
+	assert.Contains(t, out, "missing in 2 of 3 rounds")
+	r := readRun(t, js)
+	assert.True(t, r.Partial)
+	require.Len(t, r.Bench.Targets, 2)
+	ta, tb := r.Bench.Targets[0], r.Bench.Targets[1]
+	for _, rd := range ta.Rounds {
+		require.NotNil(t, rd.Logins, "the other target finishes")
+		assert.Equal(t, 5, rd.Logins.OK)
+	}
+	assert.NotEmpty(t, tb.Lost)
+	require.Len(t, tb.Rounds, 3)
+	require.NotNil(t, tb.Rounds[0].Logins)
+	assert.Equal(t, 5, tb.Rounds[0].Logins.OK)
+	for _, rd := range tb.Rounds[1:] {
+		assert.Nil(t, rd.Logins)
+		assert.Equal(t, []string{"logins"}, rd.Missing)
+	}
 }
