@@ -217,3 +217,14 @@ func TestBenchRankWithNegativeMemoryDelta(t *testing.T) {
 	assert.Contains(t, buf.String(), "43.9 MiB")
 	assert.Contains(t, buf.String(), "not ranked: no growth measured")
 }
+
+func TestMergeKeepsOneBenchAndRefusesTwo(t *testing.T) {
+	b := &Run{Schema: SchemaV1, Target: Target{URL: "x"}, Bench: benchFixture()}
+	c := &Run{Schema: SchemaV1, Target: Target{URL: "x"}, Conformance: &Conformance{}}
+	m, err := Merge([]*Run{c, b})
+	require.NoError(t, err)
+	assert.Equal(t, b.Bench, m.Bench)
+	_, err = Merge([]*Run{b, b})
+	require.Error(t, err)
+	assert.Contains(t, err.Error(), "benches do not merge")
+}
