@@ -164,11 +164,16 @@ func benchBars(b *Bench, r benchRow, ceilSF, ceilWR float64) string {
 	const (
 		w      = 560
 		left   = 110
-		right  = 44
 		top    = 22
 		rowH   = 30
 		bottom = 26
 	)
+	right := 44
+	for _, c := range r.Cells {
+		if c.has && c.Fail != "" {
+			right = 130 // room for "⚠ ok/attempted" beside the whisker
+		}
+	}
 	hi := math.Max(ceilSF, ceilWR)
 	anyValue := false
 	for _, c := range r.Cells {
