@@ -5,7 +5,7 @@ OUT     := out
 VERSION := $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
 LDFLAGS := -X main.version=$(VERSION)
 
-.PHONY: build run test deps vet race selftest bench interop load-6k fuzz report-check lab clean
+.PHONY: build run test deps vet race selftest bench bench-peers interop load-6k fuzz report-check lab clean
 
 build:
 	$(GO) build -ldflags "$(LDFLAGS)" -o $(BIN) ./cmd/ftpspec
@@ -38,8 +38,13 @@ race:
 selftest: build
 	$(BIN) selftest
 
+# ftpspec bench of the reference with the ceiling (a few minutes), then the Go benchmarks.
 bench: build
 	scripts/bench.sh
+
+# The reference and the four Debian peers side by side in one sitting (about 10 minutes; not in .ci/run).
+bench-peers: build
+	scripts/bench-peers.sh
 
 # The four real servers (scripts/interop.sh); their verdicts compared with the golden files in
 # suites/testdata/peers (any change fails; GOLDEN_UPDATE=1 rewrites them from the runs, keeping the

@@ -120,6 +120,10 @@ type Scenario struct {
 	Seed    uint64        `yaml:"seed"`     // makes the choices of operations and sizes repeatable; 0 picks one
 	Shard   Shard         `yaml:"shard"`    // "i/n": run this share of the sessions
 
+	// Bench is the file's bench: section, kept whole for package bench to read strictly; not a
+	// load setting (a load run ignores it).
+	Bench yaml.Node `yaml:"-"`
+
 	// lines remembers where each key was in the file, so a validation error can point at it.
 	lines map[string]int
 }
@@ -210,6 +214,7 @@ type rawScenario struct {
 	Timeout     yaml.Node `yaml:"timeout"`
 	Seed        yaml.Node `yaml:"seed"`
 	Shard       yaml.Node `yaml:"shard"`
+	Bench       yaml.Node `yaml:"bench"`
 }
 
 // Keys lists the YAML keys a scenario accepts, in the order of the Scenario's fields.
@@ -241,6 +246,7 @@ func Parse(name string, data []byte) (Scenario, error) {
 	} else if !errors.Is(err, io.EOF) {
 		return s, yamlError(name, err)
 	}
+	s.Bench = raw.Bench
 	var errs []error
 	for _, f := range scenarioFields() {
 		n := f.node(&raw)

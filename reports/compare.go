@@ -50,8 +50,10 @@ func ParseTolerances(s string) (Tolerances, error) {
 			return nil, fmt.Errorf("tolerance %q: want METRIC=PERCENT, such as p99=10%%", part)
 		}
 		m, known := lookupMetric(name)
-		if !known || !contains(comparedMetrics, m.name) {
-			return nil, fmt.Errorf("tolerance %q: unknown metric %q (known: %s)", part, strings.TrimSpace(name), strings.Join(comparedMetrics, ", "))
+		if bn, ok := benchToleranceName(name); ok {
+			m, known = metricDef{name: bn}, true
+		} else if !known || !contains(comparedMetrics, m.name) {
+			return nil, fmt.Errorf("tolerance %q: unknown metric %q (known: %s)", part, strings.TrimSpace(name), strings.Join(append(comparedMetrics[:len(comparedMetrics):len(comparedMetrics)], benchMetricNames()...), ", "))
 		}
 		val = strings.TrimSpace(val)
 		if val == "off" {
@@ -71,7 +73,7 @@ func ParseTolerances(s string) (Tolerances, error) {
 // String writes the tolerances in the form ParseTolerances reads.
 func (t Tolerances) String() string {
 	var parts []string
-	for _, m := range comparedMetrics {
+	for _, m := range append(comparedMetrics[:len(comparedMetrics):len(comparedMetrics)], benchMetricNames()...) {
 		if v, ok := t[m]; ok {
 			parts = append(parts, m+"="+trimFloat(v*100, 4)+"%")
 		}
@@ -191,6 +193,7 @@ func Compare(base, next *Run, tol Tolerances) *Comparison {
 	case next.Load != nil:
 		c.LoadNote = "the baseline has no load results"
 	}
+	compareBench(c, base, next, tol)
 	return c
 }
 

@@ -121,6 +121,7 @@ type page struct {
 	Lab        *Lab     // the first run's NAT lab section, if any
 	LabDiagram string   // its namespaces, drawn in text
 	LabThieves *Thieves // the thief's results, from that run's load
+	Benches    []benchView
 	Comparison *Comparison
 	CSS        template.CSS
 	JS         template.JS
@@ -270,6 +271,12 @@ func buildPage(runs []*Run, opts HTMLOptions) (*page, error) {
 				return nil, fmt.Errorf("run %d (%s): %w", i+1, labels[i], err)
 			}
 			p.Loads = append(p.Loads, lv)
+		}
+		if r.Bench != nil {
+			if benchFailed(r.Bench) {
+				failures++
+			}
+			p.Benches = append(p.Benches, benchView{Anchor: anchorID("bench", labels[i]), Label: labels[i], HTML: benchHTML(labels[i], r.Bench)})
 		}
 		p.Runs = append(p.Runs, rv)
 	}

@@ -40,6 +40,9 @@ func WriteMarkdown(w io.Writer, runs []*Run, opts MarkdownOptions) error {
 		if l := r.Load; l != nil && (l.Transfers.Failed+l.Transfers.Misrouted+l.Transfers.Corrupt+l.Transfers.Stolen > 0 || thresholdsFailed(l) > 0) {
 			loadBad++
 		}
+		if r.Bench != nil && benchFailed(r.Bench) {
+			loadBad++
+		}
 	}
 	for _, r := range runs {
 		if r.Lab != nil && len(r.Lab.Findings) > 0 {
@@ -148,6 +151,11 @@ func WriteMarkdown(w io.Writer, runs []*Run, opts MarkdownOptions) error {
 	for i, r := range runs {
 		if r.Lab != nil {
 			writeLabMarkdown(&b, labels[i], r.Lab)
+		}
+	}
+	for _, r := range runs {
+		if r.Bench != nil {
+			writeBenchMarkdown(&b, r.Bench)
 		}
 	}
 	_, err := w.Write(b.Bytes())

@@ -88,6 +88,15 @@ func Merge(runs []*Run) (*Run, error) {
 		c.Recount()
 		out.Conformance = c
 	}
+	for i, r := range runs {
+		if r.Bench != nil {
+			// A bench's rounds are one sitting: two sittings side by side are a comparison.
+			if out.Bench != nil {
+				return nil, fmt.Errorf("merge: run %d holds a bench and so does an earlier run; benches do not merge (compare them)", i+1)
+			}
+			out.Bench = r.Bench
+		}
+	}
 	if len(loads) > 0 {
 		l, err := mergeLoads(loads, out.Started)
 		if err != nil {

@@ -24,6 +24,7 @@ type Run struct {
 	Conformance *Conformance `json:"conformance,omitempty"`
 	Load        *Load        `json:"load,omitempty"`
 	Lab         *Lab         `json:"lab,omitempty"` // the NAT lab's network and findings (ftpspec lab nat)
+	Bench       *Bench       `json:"bench,omitempty"` // servers side by side with the machine's ceiling (ftpspec bench)
 }
 
 // Tool identifies the ftpspec build that produced a run.

@@ -291,7 +291,7 @@ func EvalThresholds(exprs []string, l *Load) ([]ThresholdResult, error) {
 func formatMetric(name string, v float64) string {
 	m, ok := lookupMetric(name)
 	if !ok {
-		return formatFloat(v)
+		return formatBenchMetric(name, v)
 	}
 	switch m.kind {
 	case kindLatency:

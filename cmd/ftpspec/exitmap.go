@@ -4,6 +4,7 @@ import (
 	"errors"
 
 	"github.com/ftpspec/ftpspec/loadgen"
+	"github.com/ftpspec/ftpspec/loadgen/bench"
 	"github.com/ftpspec/ftpspec/reference"
 	"github.com/ftpspec/ftpspec/reports"
 	"github.com/ftpspec/ftpspec/suites"
@@ -30,5 +31,8 @@ var packageErrorCodes = []errorCode{
 	{is[*loadgen.TargetError], exitUnreachable},
 	{is[*loadgen.IncompleteError], exitUnreachable},
 	{is[*suites.UnreachableError], exitUnreachable},
+	{is[*bench.ConfigError], exitUsage},
+	{is[*bench.DownError], exitUnreachable},
+	{is[*bench.LostError], exitUnreachable},
 	{is[*suites.LoginError], exitUnreachable},
 }

@@ -57,6 +57,7 @@ func newRootCmd(stdout, stderr io.Writer) *cobra.Command {
 		newServeCmd(stdout, stderr),
 		newConformCmd(stdout, stderr),
 		newLoadCmd(stdout, stderr),
+		newBenchCmd(stdout, stderr),
 		newReportCmd(stdout, stderr),
 		newCompareCmd(stdout, stderr),
 		newSelftestCmd(stdout, stderr),
