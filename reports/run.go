@@ -46,9 +46,12 @@ type Outcome string
 
 // Outcomes, from best to worst for a server. XFail and XPass come from an expectations file.
 const (
-	Pass        Outcome = "pass"
-	Fail        Outcome = "fail"        // a MUST (or, under --strict, a SHOULD) is broken
-	Warn        Outcome = "warn"        // a SHOULD is broken
+	Pass Outcome = "pass"
+	Fail Outcome = "fail" // a MUST (or, under --strict, a SHOULD) is broken
+	Warn Outcome = "warn" // a SHOULD is broken
+	// Advisory is a security or robustness observation (RFC 2577's threat descriptions, port
+	// stealing damage): reported with its evidence and motivating text, never a failure.
+	Advisory    Outcome = "advisory"
 	Unsupported Outcome = "unsupported" // an optional feature the server does not offer
 	Skip        Outcome = "skip"        // not run: not selected for this mode, or a precondition the harness cannot meet
 	Error       Outcome = "error"       // the harness or the network failed, not the server's behaviour
@@ -57,7 +60,7 @@ const (
 )
 
 // Outcomes lists every outcome in display order.
-var Outcomes = []Outcome{Pass, Fail, Warn, Unsupported, Skip, Error, XFail, XPass}
+var Outcomes = []Outcome{Pass, Fail, Warn, Advisory, Unsupported, Skip, Error, XFail, XPass}
 
 // Conformance is the result of running conformance cases against a target.
 type Conformance struct {
@@ -100,6 +103,7 @@ type Totals struct {
 	Pass        int `json:"pass"`
 	Fail        int `json:"fail"`
 	Warn        int `json:"warn"`
+	Advisory    int `json:"advisory,omitempty"`
 	Unsupported int `json:"unsupported"`
 	Skip        int `json:"skip"`
 	Error       int `json:"error"`
@@ -116,6 +120,8 @@ func (t *Totals) Add(o Outcome) {
 		t.Fail++
 	case Warn:
 		t.Warn++
+	case Advisory:
+		t.Advisory++
 	case Unsupported:
 		t.Unsupported++
 	case Skip:
@@ -138,6 +144,8 @@ func (t Totals) Count(o Outcome) int {
 		return t.Fail
 	case Warn:
 		return t.Warn
+	case Advisory:
+		return t.Advisory
 	case Unsupported:
 		return t.Unsupported
 	case Skip:
