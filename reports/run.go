@@ -78,6 +78,9 @@ type Profile struct {
 	PassiveAddress string   `json:"passive_address,omitempty"` // the address the server puts in 227 replies
 	PassivePorts   []int    `json:"passive_ports,omitempty"`   // ports seen while probing
 	DeclaredRange  string   `json:"declared_range,omitempty"`  // the range the user said the server uses (--pasv-ports)
+	// Commands is the run's evidence that the server implements a command: verb → "advertised in
+	// FEAT (…)" or "used successfully (…)". Cases grade a 500/502 with it.
+	Commands map[string]string `json:"commands,omitempty"`
 }
 
 // CaseResult is one case's outcome, with the evidence behind it.

@@ -131,6 +131,9 @@ type Ctrl struct {
 	tls *tls.Config // this connection's TLS config (its own session cache, for data resumption)
 	// Prot is true when data connections must be TLS (PROT P accepted).
 	Prot bool
+	// quiet is true when every command sent has had its final reply: bytes waiting now were not
+	// asked for.
+	quiet bool
 }
 
 // Dial opens a control connection as the run's mode says (TLS first for implicit) and returns
@@ -162,8 +165,9 @@ func (e *Env) DialFrom(ctx context.Context, local netip.Addr, name string) (*Ctr
 	}
 	c.Conn = conn
 	e.track(conn)
+	c.observe("", greet, nil)
 	if greet.Code == 120 {
-		if greet, err = conn.ReadReply(ctx); err != nil {
+		if greet, err = c.ReadReply(ctx); err != nil {
 			return nil, greet, fmt.Errorf("greeting after 120: %w", err)
 		}
 	}

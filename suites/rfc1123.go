@@ -190,7 +190,7 @@ func rfc1123Cases() []Case {
 				if err != nil {
 					return err
 				}
-				if err := unsupportedIfUnknown(t.Prelim, "STOU"); err != nil {
+				if err := c.unsupportedIfUnknown(t.Prelim, "STOU"); err != nil {
 					return err
 				}
 				name, ok := stouName(t.Prelim)

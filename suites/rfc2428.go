@@ -21,7 +21,7 @@ func rfc2428Cases() []Case {
 		if err != nil {
 			return nil, r, err
 		}
-		if err := unsupportedIfUnknown(r, "EPSV"); err != nil {
+		if err := c.unsupportedIfUnknown(r, "EPSV"); err != nil {
 			return nil, r, err
 		}
 		return c, r, nil
@@ -168,7 +168,7 @@ func rfc2428Cases() []Case {
 				if err != nil {
 					return err
 				}
-				if err := unsupportedIfUnknown(r, "EPRT"); err != nil {
+				if err := c.unsupportedIfUnknown(r, "EPRT"); err != nil {
 					return err
 				}
 				if err := want(r, "EPRT "+ftpwire.FormatEPRT(l.Addr), 200); err != nil {
@@ -198,7 +198,7 @@ func rfc2428Cases() []Case {
 				if err != nil {
 					return err
 				}
-				if err := unsupportedIfUnknown(r, "EPRT"); err != nil {
+				if err := c.unsupportedIfUnknown(r, "EPRT"); err != nil {
 					return err
 				}
 				return want(r, "EPRT with address family 7", 522)
@@ -218,7 +218,7 @@ func rfc2428Cases() []Case {
 				if err != nil {
 					return err
 				}
-				if err := unsupportedIfUnknown(r, "EPRT"); err != nil {
+				if err := c.unsupportedIfUnknown(r, "EPRT"); err != nil {
 					return err
 				}
 				if r.Code != 522 {

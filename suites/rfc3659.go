@@ -75,7 +75,7 @@ func rfc3659Size() []Case {
 				if err != nil {
 					return err
 				}
-				if err := unsupportedIfUnknown(r, "SIZE"); err != nil {
+				if err := c.unsupportedIfUnknown(r, "SIZE"); err != nil {
 					return err
 				}
 				if r.Code != 213 {
@@ -104,7 +104,7 @@ func rfc3659Size() []Case {
 				if err != nil {
 					return err
 				}
-				if err := unsupportedIfUnknown(r, "SIZE"); err != nil {
+				if err := c.unsupportedIfUnknown(r, "SIZE"); err != nil {
 					return err
 				}
 				if !ok {
@@ -145,7 +145,7 @@ func rfc3659Size() []Case {
 				if err != nil {
 					return err
 				}
-				if err := unsupportedIfUnknown(r, "SIZE"); err != nil {
+				if err := c.unsupportedIfUnknown(r, "SIZE"); err != nil {
 					return err
 				}
 				if !ok {
@@ -178,7 +178,7 @@ func rfc3659Size() []Case {
 				if err != nil {
 					return err
 				}
-				if err := unsupportedIfUnknown(r, "SIZE"); err != nil {
+				if err := c.unsupportedIfUnknown(r, "SIZE"); err != nil {
 					return err
 				}
 				return want(r, "SIZE of a missing file", 550)
@@ -206,7 +206,7 @@ func rfc3659Size() []Case {
 				if err != nil {
 					return err
 				}
-				if err := unsupportedIfUnknown(r, "SIZE"); err != nil {
+				if err := c.unsupportedIfUnknown(r, "SIZE"); err != nil {
 					return err
 				}
 				return want(r, "SIZE of the working directory "+dir, 550)
@@ -227,7 +227,7 @@ func rfc3659Size() []Case {
 				if err != nil {
 					return err
 				}
-				if err := unsupportedIfUnknown(r, "SIZE"); err != nil {
+				if err := c.unsupportedIfUnknown(r, "SIZE"); err != nil {
 					return err
 				}
 				if r.Class() == 2 {
@@ -250,7 +250,7 @@ func rfc3659Mdtm() []Case {
 		if err != nil {
 			return nil, "", "", err
 		}
-		if err := unsupportedIfUnknown(r, "MDTM"); err != nil {
+		if err := c.unsupportedIfUnknown(r, "MDTM"); err != nil {
 			return nil, "", "", err
 		}
 		if r.Code != 213 {
@@ -326,7 +326,7 @@ func rfc3659Mdtm() []Case {
 				if err != nil {
 					return err
 				}
-				if err := unsupportedIfUnknown(r, "MDTM"); err != nil {
+				if err := c.unsupportedIfUnknown(r, "MDTM"); err != nil {
 					return err
 				}
 				if r.Class() == 4 {
@@ -378,7 +378,7 @@ func rfc3659Rest() []Case {
 		if err != nil {
 			return err
 		}
-		if err := unsupportedIfUnknown(r, "REST"); err != nil {
+		if err := c.unsupportedIfUnknown(r, "REST"); err != nil {
 			return err
 		}
 		if r.Code != 350 {
@@ -549,7 +549,7 @@ func rfc3659Rest() []Case {
 				if err != nil {
 					return err
 				}
-				if err := unsupportedIfUnknown(r, "REST"); err != nil {
+				if err := c.unsupportedIfUnknown(r, "REST"); err != nil {
 					return err
 				}
 				defer func() { _, _ = c.Cmd(ctx, "REST 0") }()

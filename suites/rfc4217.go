@@ -947,7 +947,7 @@ func rfc4217Control() []Case {
 				if err != nil {
 					return err
 				}
-				if err := unsupportedIfUnknown(r, "ADAT"); err != nil {
+				if err := c.unsupportedIfUnknown(r, "ADAT"); err != nil {
 					return err
 				}
 				if r.Code == 530 {
@@ -972,7 +972,7 @@ func rfc4217Control() []Case {
 				if err != nil {
 					return err
 				}
-				if err := unsupportedIfUnknown(r, "ADAT"); err != nil {
+				if err := c.unsupportedIfUnknown(r, "ADAT"); err != nil {
 					return err
 				}
 				return recommended(r, 503, "ADAT after the TLS handshake")
@@ -992,7 +992,7 @@ func rfc4217Control() []Case {
 				if err != nil {
 					return err
 				}
-				if err := unsupportedIfUnknown(r, "MIC"); err != nil {
+				if err := c.unsupportedIfUnknown(r, "MIC"); err != nil {
 					return err
 				}
 				if r.Code == 530 {

@@ -354,7 +354,7 @@ func rfc959Files() []Case {
 				if err != nil {
 					return err
 				}
-				if err := unsupportedIfUnknown(t.Prelim, "APPE"); err != nil {
+				if err := c.unsupportedIfUnknown(t.Prelim, "APPE"); err != nil {
 					return err
 				}
 				if !t.OK() {
@@ -383,7 +383,7 @@ func rfc959Files() []Case {
 				if err != nil {
 					return err
 				}
-				if err := unsupportedIfUnknown(t.Prelim, "APPE"); err != nil {
+				if err := c.unsupportedIfUnknown(t.Prelim, "APPE"); err != nil {
 					return err
 				}
 				if !t.OK() {
@@ -560,7 +560,7 @@ func rfc959Files() []Case {
 				if err != nil {
 					return err
 				}
-				if err := unsupportedIfUnknown(r, "ABOR"); err != nil {
+				if err := c.unsupportedIfUnknown(r, "ABOR"); err != nil {
 					return err
 				}
 				// §5.4 lists 225 and 226 for ABOR; both say the abort was processed.
@@ -605,7 +605,7 @@ func rfc959Files() []Case {
 				if err != nil {
 					return err
 				}
-				if err := unsupportedIfUnknown(r, "REIN"); err != nil {
+				if err := c.unsupportedIfUnknown(r, "REIN"); err != nil {
 					return err
 				}
 				if r.Code == 120 {

@@ -408,3 +408,40 @@ func addrPort(a net.Addr) netip.AddrPort {
 	ap, _ := netip.ParseAddrPort(a.String())
 	return ap
 }
+
+// Waiting reports whether the server has sent bytes that no reply read has consumed yet, looking
+// up to wait for them to arrive. A reply that arrives before a command is sent was not asked for:
+// a harness that does not look pairs it with the next command and grades the wrong thing.
+func (c *Conn) Waiting(ctx context.Context, wait time.Duration) (bool, error) {
+	if c.Buffered() > 0 {
+		return true, nil
+	}
+	if err := ctx.Err(); err != nil {
+		return false, err
+	}
+	if c.rend == len(c.rbuf) {
+		c.rpos, c.rend = 0, 0
+	}
+	if c.rpos == c.rend {
+		c.rpos, c.rend = 0, 0
+	}
+	_ = c.raw.SetReadDeadline(time.Now().Add(wait))
+	n, err := c.nc.Read(c.rbuf[c.rend:])
+	_ = c.raw.SetReadDeadline(time.Time{})
+	c.rend += n
+	if n > 0 {
+		return true, nil
+	}
+	if err != nil {
+		var ne net.Error
+		if errors.As(err, &ne) && ne.Timeout() {
+			return false, nil
+		}
+		if errors.Is(err, io.EOF) {
+			// The server closed the connection: the next command will find out.
+			return false, nil
+		}
+		return false, nil
+	}
+	return false, nil
+}
