@@ -2,6 +2,7 @@ package suites
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"slices"
 	"sort"
@@ -342,4 +343,44 @@ func auditCases() []Case {
 			Run: auditCase(findUndefined, 1),
 		},
 	}
+}
+
+// silenceWait is how long awaitReply waits for a reply before it confirms the silence.
+const silenceWait = 5 * time.Second
+
+// awaitReply reads the reply to a command already sent (what names it). Silence is the server's
+// failure, not the harness's (RFC 959 §4.2: "Every command must generate at least one reply"), but
+// only once it is confirmed: after wait with no reply, NOOP is sent. Two replies then mean the
+// first was merely late (it is returned); a reply to NOOP alone, or no reply at all, is a
+// *Violation. A connection the server closed is returned as the error it is.
+func (c *Ctrl) awaitReply(ctx context.Context, what string, wait time.Duration) (ftpwire.Reply, error) {
+	rctx, cancel := context.WithTimeout(ctx, wait)
+	r, err := c.ReadReply(rctx)
+	cancel()
+	if err == nil || ctx.Err() != nil || !errors.Is(err, context.DeadlineExceeded) || r.Raw != "" {
+		return r, err
+	}
+	c.env.Note("no reply to %s within %s: sending NOOP to confirm the silence", what, wait)
+	if err := c.Conn.Send(ctx, "NOOP"); err != nil {
+		return r, err
+	}
+	pctx, cancel := context.WithTimeout(ctx, wait)
+	defer cancel()
+	first, err := c.ReadReply(pctx)
+	if err != nil {
+		if ctx.Err() != nil {
+			return first, err
+		}
+		return first, &Violation{Expected: []string{"a reply to " + what},
+			Actual: fmt.Sprintf("no reply to %s within %s, nor to a NOOP sent after it (%v)", what, wait, err)}
+	}
+	lctx, cancel2 := context.WithTimeout(ctx, time.Second)
+	second, err := c.ReadReply(lctx)
+	cancel2()
+	if err == nil {
+		c.env.Note("the reply to %s came late (after more than %s); %s answered the NOOP", what, wait, quote(second))
+		return first, nil
+	}
+	return first, &Violation{Expected: []string{"a reply to " + what},
+		Actual: fmt.Sprintf("no reply to %s; a NOOP sent %s later was answered %s, so the server was listening and ignored the command", what, wait, quote(first))}
 }
