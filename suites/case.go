@@ -22,6 +22,7 @@ import (
 	"fmt"
 	"regexp"
 	"strings"
+	"time"
 
 	"github.com/ftpspec/ftpspec/reports"
 )
@@ -104,7 +105,11 @@ type Case struct {
 	Advisory bool
 	// Audit cases grade what the transcripts of every other case of the run showed; they run last.
 	Audit bool
-	Run   func(ctx context.Context, env *Env) error
+	// Budget, when set, is the time the case needs against a server with these options, when
+	// more than Options.Timeout: cases bound by the server's own delays (login failure delays)
+	// or by the size of what they exhaust (a 1000-port range).
+	Budget func(Options) time.Duration
+	Run    func(ctx context.Context, env *Env) error
 }
 
 // Violation is a server behaviour that breaks the case's requirement.

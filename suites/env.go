@@ -30,6 +30,7 @@ type Env struct {
 	Mode        string     // control-connection security: "none", "explicit" or "implicit"
 	ForeignAddr netip.Addr // a local address that acts as another host (127.0.0.2)
 	Declared    PortRange  // the passive range the user declared; zero when none
+	ExhaustMax  int        // the most passive ports (sessions) a case may hold at once
 	Profile     *reports.Profile
 
 	caseID       string
@@ -58,6 +59,7 @@ func newEnv(caseID string, s *runState, mode string) *Env {
 		Mode:         mode,
 		ForeignAddr:  s.opts.ForeignAddr,
 		Declared:     s.opts.DeclaredRange,
+		ExhaustMax:   s.opts.ExhaustMax,
 		Profile:      s.profile,
 		caseID:       caseID,
 		implicitAddr: s.implicitAddr,

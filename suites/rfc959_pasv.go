@@ -207,6 +207,10 @@ func rfc959Passive() []Case {
 			Title:       "with every port of the range in use, PASV is refused, not answered with a port outside the range; freed ports come back",
 			Requirement: pasvReq,
 			Tags:        []string{"pasv", "firewall", "resources"}, Needs: []Feature{NeedIPv4, NeedDeclaredRange}, Serial: true,
+			// A login and a PASV per port of the range, and as many again to check they come back.
+			Budget: func(o Options) time.Duration {
+				return time.Duration(min(o.DeclaredRange.Len(), max(o.ExhaustMax, DefaultExhaustMax))) * 60 * time.Millisecond
+			},
 			Run: runRangeExhausted,
 		},
 		{
@@ -383,8 +387,8 @@ func runDistinctSessions(ctx context.Context, env *Env) error {
 // rather than answered with a port outside the range; and the ports must come back afterwards.
 func runRangeExhausted(ctx context.Context, env *Env) error {
 	rng := env.Declared
-	if rng.Len() > 64 {
-		return Skipf("the declared range %s has %d ports; exhausting more than 64 is not done against a shared server", rng, rng.Len())
+	if rng.Len() > env.ExhaustMax {
+		return Skipf("the declared range %s has %d ports; this run exhausts at most %d (--exhaust-max %d would check it)", rng, rng.Len(), env.ExhaustMax, rng.Len())
 	}
 	c, err := env.Login(ctx)
 	if err != nil {
@@ -419,7 +423,12 @@ func runRangeExhausted(ctx context.Context, env *Env) error {
 	for len(held) < rng.Len() && len(holders) < rng.Len()+4 {
 		h, err := env.Login(ctx)
 		if err != nil {
-			return err
+			if ctx.Err() != nil {
+				return err
+			}
+			// A client limit below the range's size: the range cannot be filled from here.
+			return Unsupportedf("the server refused session %d with %d of the range's %d ports held (a limit on sessions per client below the range's size): %v",
+				len(holders)+1, len(held), rng.Len(), err)
 		}
 		holders = append(holders, h)
 		r, err := h.Cmd(ctx, "PASV")
@@ -443,10 +452,14 @@ func runRangeExhausted(ctx context.Context, env *Env) error {
 		}
 		held[ap.Port()] = true
 	}
+	env.Note("%d sessions hold %d distinct ports of %s", len(holders), len(held), rng)
 	if len(held) == rng.Len() {
 		extra, err := env.Login(ctx)
 		if err != nil {
-			return err
+			if ctx.Err() != nil {
+				return err
+			}
+			return Unsupportedf("the server refused one more session with all %d ports of the range held (a session limit): %v", rng.Len(), err)
 		}
 		holders = append(holders, extra)
 		r, err := extra.Cmd(ctx, "PASV")

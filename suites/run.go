@@ -51,10 +51,18 @@ type Options struct {
 	DeclaredRange PortRange
 	// ForeignAddr is a local address that plays another host. Default 127.0.0.2.
 	ForeignAddr netip.Addr
+	// ExhaustMax bounds how many passive ports (and so sessions) a case may hold at once against
+	// the server: the range-exhaustion case runs only when the declared range fits. Default
+	// DefaultExhaustMax.
+	ExhaustMax int
 	// Progress, when set, is called with each result as it is decided (from several goroutines,
 	// one call at a time).
 	Progress func(reports.CaseResult)
 }
+
+// DefaultExhaustMax is the default Options.ExhaustMax: never more simultaneous sessions than this
+// against a server that may be shared, unless the user asks (--exhaust-max).
+const DefaultExhaustMax = 64
 
 // PortRange is an inclusive range of TCP ports.
 type PortRange struct{ Lo, Hi int }
@@ -173,6 +181,9 @@ func Run(ctx context.Context, cases []Case, opts Options) (*reports.Conformance,
 	}
 	if !opts.ForeignAddr.IsValid() {
 		opts.ForeignAddr = netip.MustParseAddr("127.0.0.2")
+	}
+	if opts.ExhaustMax <= 0 {
+		opts.ExhaustMax = DefaultExhaustMax
 	}
 	for _, c := range cases {
 		if err := c.validate(); err != nil {
@@ -320,7 +331,11 @@ func (s *runState) runOne(ctx context.Context, j job) reports.CaseResult {
 		s.ranMu.Unlock()
 	}
 	start := time.Now()
-	cctx, cancel := context.WithTimeout(ctx, s.opts.Timeout)
+	budget := s.opts.Timeout
+	if c.Budget != nil {
+		budget = max(budget, c.Budget(s.opts))
+	}
+	cctx, cancel := context.WithTimeout(ctx, budget)
 	err := runSafely(cctx, c, env)
 	timedOut := cctx.Err() == context.DeadlineExceeded && ctx.Err() == nil
 	cancel()
@@ -332,7 +347,7 @@ func (s *runState) runOne(ctx context.Context, j job) reports.CaseResult {
 
 	o, expected, actual, reason := Classify(c, err, s.opts.Strict)
 	if o == reports.Error && timedOut {
-		reason = fmt.Sprintf("timed out after %s: %s", s.opts.Timeout, reason)
+		reason = fmt.Sprintf("timed out after %s: %s", budget, reason)
 	}
 	res.Expected, res.Actual = expected, actual
 	if o == reports.Error || o == reports.Fail {
