@@ -69,3 +69,11 @@ func TestRequirementsQuoteTheRFC(t *testing.T) {
 		}
 	}
 }
+
+// TestRequirementsAreNotLeadIns: a quote ending in ":" is the lead-in of a list, whose keyword binds
+// the items; a case must quote the item it checks along with it.
+func TestRequirementsAreNotLeadIns(t *testing.T) {
+	for _, c := range All() {
+		assert.False(t, strings.HasSuffix(strings.TrimSpace(c.Requirement), ":"), "%s quotes a lead-in: %q", c.ID, c.Requirement)
+	}
+}

@@ -486,7 +486,7 @@ func rfc959Files() []Case {
 		{
 			ID: "rfc959/3.2/data-closed-after-transfer", RFC: "959", Section: "3.2", Level: Must,
 			Title:       "the server closes the data connection to end a stream-mode download",
-			Requirement: `The server MUST close the data connection under the following conditions:`,
+			Requirement: `The server MUST close the data connection under the following conditions: 1. The server has completed sending data in a transfer mode that requires a close to indicate EOF.`,
 			Tags:        []string{"transfer"}, Needs: w,
 			Run: func(ctx context.Context, env *Env) error {
 				c, name, data, err := loginAndFile(ctx, env, "f", 5000)

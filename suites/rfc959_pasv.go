@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"math"
 	"net"
 	"net/netip"
 	"slices"
@@ -142,13 +143,13 @@ func rfc959Passive() []Case {
 			ID: "rfc959/4.1.2/pasv-distinct-ports-sessions", RFC: "959", Section: "4.1.2", Level: Must,
 			Title:       "concurrent sessions from one IP get distinct passive ports and each its own bytes",
 			Requirement: `This command requests the server-DTP to "listen" on a data port (which is not its default data port) and to wait for a connection rather than initiate one upon receipt of a transfer command.`,
-			Tags:        []string{"pasv", "concurrency"}, Needs: []Feature{NeedIPv4, NeedWrite},
+			Tags:        []string{"pasv", "concurrency"}, Needs: []Feature{NeedIPv4, NeedWrite}, Serial: true,
 			Run: runDistinctSessions,
 		},
 		{
 			ID: "rfc959/3.2/pasv-replaces-previous", RFC: "959", Section: "3.2", Level: Should,
 			Title:       "a second PASV closes the listener of the first",
-			Requirement: `The server MUST close the data connection under the following conditions:`,
+			Requirement: `The server MUST close the data connection under the following conditions: 1. The server has completed sending data in a transfer mode that requires a close to indicate EOF. 2. The server receives an ABORT command from the user. 3. The port specification is changed by a command from the user.`,
 			Tags:        []string{"pasv", "resources"}, Needs: v4, Serial: true,
 			Run: func(ctx context.Context, env *Env) error {
 				c, err := env.Login(ctx)
@@ -288,6 +289,9 @@ func probePort(ctx context.Context, env *Env, ap netip.AddrPort, local netip.Add
 // distinct, and when the data connections open in the reverse order, each session must still get
 // the bytes of its own file.
 func runDistinctSessions(ctx context.Context, env *Env) error {
+	if err := samplePendingPorts(ctx, env); err != nil {
+		return err
+	}
 	const n = 6
 	setup, err := env.Login(ctx)
 	if err != nil {
@@ -499,4 +503,61 @@ func runRangeExhausted(ctx context.Context, env *Env) error {
 		}
 		time.Sleep(200 * time.Millisecond)
 	}
+}
+
+// pendingSample is how many passive ports samplePendingPorts holds pending at once: enough that a
+// server handing a pending port to another session 1 PASV in 10 is caught with probability at
+// least 99 % (1 - 0.9^(n-1) >= 0.99 needs n-1 >= 44); 60 makes it 99.8 %, so that a selftest
+// against such a fault is not a coin that lands wrong one run in a hundred.
+const pendingSample = 60
+
+// samplePendingPorts holds one pending PASV in each of up to pendingSample sessions at once (fewer
+// when --exhaust-max or the declared range is smaller) and requires the ports to be distinct. A
+// fault that strikes only sometimes needs a sample this large to be caught; the sample size and
+// the chance it gives are stated in the transcript.
+func samplePendingPorts(ctx context.Context, env *Env) error {
+	n := min(pendingSample, env.ExhaustMax)
+	if !env.Declared.IsZero() {
+		// Leave a few ports of the range for what follows the sample.
+		n = min(n, max(env.Declared.Len()-4, 2))
+	}
+	caught := 1 - math.Pow(0.9, float64(n-1))
+	env.Note("holding %d PASVs pending at once, one per session: a fault striking 1 PASV in 10 is caught with probability %.1f%%", n, 100*caught)
+	owner := map[uint16]int{}
+	ctrls := make([]*Ctrl, 0, n)
+	defer func() {
+		// QUIT, and wait for the server to close: its ports are free again for what follows.
+		var wg sync.WaitGroup
+		for _, c := range ctrls {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				quit(context.WithoutCancel(ctx), c.Conn)
+			}()
+		}
+		wg.Wait()
+	}()
+	for i := 0; i < n; i++ {
+		c, err := env.Login(ctx)
+		if err != nil {
+			if ctx.Err() != nil || i < 2 {
+				return err
+			}
+			env.Note("session %d refused (%v): sampled %d pending PASVs", i+1, err, i)
+			break
+		}
+		ctrls = append(ctrls, c)
+		ap, _, err := c.Pasv(ctx)
+		if err != nil {
+			return err
+		}
+		if j, dup := owner[ap.Port()]; dup {
+			return Violatef("a distinct port for each pending PASV",
+				"sessions %d and %d (%s, %s) both got port %d while both were pending (%d of a sample of %d pending PASVs)",
+				j+1, i+1, ctrls[j].Name(), c.Name(), ap.Port(), i+1, n)
+		}
+		owner[ap.Port()] = i
+	}
+	env.Note("%d pending PASVs, %d distinct ports", len(ctrls), len(owner))
+	return nil
 }
