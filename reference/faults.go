@@ -113,7 +113,6 @@ func faultNames() []string {
 	return names
 }
 
-
 // probabilistic lists the faults that may strike only sometimes ("port-reuse:0.1"): one that
 // strikes now and then is what a conformance run that samples too little misses.
 var probabilistic = []string{"port-reuse"}
