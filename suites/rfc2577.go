@@ -167,6 +167,42 @@ func rfc2577Cases() []Case {
 			},
 		},
 		{
+			ID: "rfc2577/7/user-unknown-same-reply", RFC: "2577", Section: "7", Level: Should, Advisory: true,
+			Title:       "USER answers an unknown user name as it answers a valid one (no user-name enumeration)",
+			Requirement: `In order to prevent a malicious client from determining valid usernames on a server, it is suggested that a server always return 331 to the USER command and then reject the combination of username and password for an invalid username.`,
+			Tags:        []string{"login", "security"},
+			Run: func(ctx context.Context, env *Env) error {
+				if env.Target.Anonymous() {
+					return Skipf("needs a named login to compare with (the target logs in anonymously, a public name)")
+				}
+				// Each USER on a fresh connection, in the same state: the control is the valid name.
+				ask := func(user string) (ftpwire.Reply, error) {
+					c, err := env.Connect(ctx)
+					if err != nil {
+						return ftpwire.Reply{}, err
+					}
+					return c.Cmd(ctx, "USER "+user)
+				}
+				known, err := ask(env.Target.User)
+				if err != nil {
+					return err
+				}
+				if known.Code != 331 {
+					return Skipf("USER %s answered %s: the valid name needs no password, so there is nothing to compare", env.Target.User, quote(known))
+				}
+				unknown := "ftpspec-nouser-" + env.nonce
+				r, err := ask(unknown)
+				if err != nil {
+					return err
+				}
+				if r.Code != known.Code {
+					return Violatef(fmt.Sprintf("the same reply code as for the valid name (%d)", known.Code),
+						"USER %s (valid) answered %s, USER %s (unknown) answered %s: the reply tells which names exist", env.Target.User, quote(known), unknown, quote(r))
+				}
+				return nil
+			},
+		},
+		{
 			ID: "rfc2577/5/login-failures-close-421", RFC: "2577", Section: "5", Level: Should,
 			Title:       "after a few failed logins the server closes the connection, sending 421 first",
 			Requirement: `Before closing the control connection the server must send a return code of 421 ("Service not available, closing control connection." [PR85]) to the client.`,

@@ -215,6 +215,13 @@ func rfc959Passive() []Case {
 			Run: runRangeExhausted,
 		},
 		{
+			ID: "rfc959/3.2/pasv-released-after-session", RFC: "959", Section: "3.2", Level: Should,
+			Title:       "a passive port left unused is released when its session ends (QUIT or a dropped connection)",
+			Requirement: `The server MUST close the data connection under the following conditions: 1. The server has completed sending data in a transfer mode that requires a close to indicate EOF. 2. The server receives an ABORT command from the user. 3. The port specification is changed by a command from the user. 4. The control connection is closed legally or otherwise.`,
+			Tags:        []string{"pasv", "resources"}, Needs: v4, Serial: true,
+			Run: runPasvReleased,
+		},
+		{
 			ID: "rfc959/4.1.2/port-active-transfer", RFC: "959", Section: "4.1.2", Level: Must,
 			Title:       "PORT to the client's own address is accepted and the server connects to it",
 			Requirement: `If this command is used, the argument is the concatenation of a 32-bit internet host address and a 16-bit TCP port address.`,
@@ -559,5 +566,72 @@ func samplePendingPorts(ctx context.Context, env *Env) error {
 		owner[ap.Port()] = i
 	}
 	env.Note("%d pending PASVs, %d distinct ports", len(ctrls), len(owner))
+	return nil
+}
+
+// runPasvReleased: sessions that end (by QUIT, and by a dropped control connection) while a PASV
+// port is still pending must take the listener with them; otherwise a client that leaves can use up
+// the range and switch passive mode off for everyone. Each port is probed after its session ended
+// (with a grace period for a server that closes asynchronously); with a declared range that fits
+// --exhaust-max, as many sessions as the range has ports come and go, and PASV must still work.
+func runPasvReleased(ctx context.Context, env *Env) error {
+	end := func(c *Ctrl, drop bool) {
+		if drop {
+			c.Reset()
+			return
+		}
+		quit(ctx, c.Conn)
+	}
+	for _, drop := range []bool{false, true} {
+		how := map[bool]string{false: "QUIT", true: "a dropped control connection"}[drop]
+		c, err := env.Login(ctx)
+		if err != nil {
+			return err
+		}
+		ap, _, err := c.Pasv(ctx)
+		if err != nil {
+			return err
+		}
+		local := c.LocalAddr().Addr()
+		end(c, drop)
+		env.Note("session ended by %s with port %d pending", how, ap.Port())
+		open := true
+		for wait := time.Now().Add(2 * time.Second); open && time.Now().Before(wait); {
+			time.Sleep(250 * time.Millisecond)
+			if open, err = probePort(ctx, env, ap, local); err != nil {
+				return err
+			}
+		}
+		if open {
+			return Violatef("port "+fmt.Sprint(ap.Port())+" closed once its session ended by "+how,
+				"port %d still accepts connections 2s after the session ended by %s", ap.Port(), how)
+		}
+	}
+	rng := env.Declared
+	if rng.IsZero() || rng.Len() > env.ExhaustMax {
+		env.Note("range refill not checked: %s", map[bool]string{true: "no declared range (--pasv-ports)", false: fmt.Sprintf("the declared range %s is larger than --exhaust-max %d", rng, env.ExhaustMax)}[rng.IsZero()])
+		return nil
+	}
+	for i := 0; i < rng.Len()+2; i++ {
+		c, err := env.Login(ctx)
+		if err != nil {
+			return err
+		}
+		r, err := c.Cmd(ctx, "PASV")
+		// A server that releases ports a moment after a session ends gets that moment.
+		for try := 0; err == nil && r.Code != 227 && try < 4; try++ {
+			time.Sleep(500 * time.Millisecond)
+			r, err = c.Cmd(ctx, "PASV")
+		}
+		if err != nil {
+			return err
+		}
+		if r.Code != 227 {
+			return Violatef("PASV to keep working while earlier sessions come and go (each left a pending port behind)",
+				"PASV in session %d answered %s (the range %s has %d ports)", i+1, quote(r), rng, rng.Len())
+		}
+		end(c, i%2 == 1)
+	}
+	env.Note("%d sessions each left a pending PASV behind and ended: PASV kept working", rng.Len()+2)
 	return nil
 }

@@ -24,6 +24,7 @@ type scriptSession struct {
 	conn     net.Conn
 	loggedIn bool
 	pasv     net.Listener
+	keepPasv bool // leave the pending passive listener open when the session ends
 	mu       sync.Mutex
 }
 
@@ -72,7 +73,7 @@ func (srv *scriptServer) serve(c net.Conn) {
 	defer c.Close()
 	s := &scriptSession{conn: c}
 	defer func() {
-		if s.pasv != nil {
+		if s.pasv != nil && !s.keepPasv {
 			s.pasv.Close()
 		}
 	}()
@@ -307,5 +308,57 @@ func TestEngineLangInRFCState(t *testing.T) {
 	for _, id := range ids {
 		r := resultOf(t, res, id)
 		assert.Equal(t, reports.Pass, r.Outcome, "%s: %s %s %s", id, r.Expected, r.Actual, r.Reason)
+	}
+}
+
+// TestUserEnumerationAdvisory: 530 to an unknown user name where a valid one gets 331 reveals which
+// names exist: an advisory (RFC 2577 §7 suggests, it does not require), never a failure.
+func TestUserEnumerationAdvisory(t *testing.T) {
+	for _, tt := range []struct {
+		name    string
+		unknown string
+		want    reports.Outcome
+	}{
+		{"same reply", "331 password", reports.Pass},
+		{"530 for unknown names", "530 no such user", reports.Advisory},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			srv := startScripted(t, []string{"EPSV"}, func(s *scriptSession, verb, arg string, _ bool) bool {
+				if verb == "USER" && arg != "test" {
+					s.reply(tt.unknown)
+					return true
+				}
+				return false
+			})
+			res, err := Run(context.Background(), []Case{caseByID(t, "rfc2577/7/user-unknown-same-reply")}, scriptedOptions(t, srv))
+			require.NoError(t, err)
+			r := resultOf(t, res, "rfc2577/7/user-unknown-same-reply")
+			assert.Equal(t, tt.want, r.Outcome, "%s %s %s", r.Expected, r.Actual, r.Reason)
+			assert.Zero(t, res.Totals.Fail)
+		})
+	}
+}
+
+// TestPasvReleasedAfterSession: a passive listener that outlives its session is found by probing
+// its port after QUIT.
+func TestPasvReleasedAfterSession(t *testing.T) {
+	for _, tt := range []struct {
+		name string
+		keep bool
+		want reports.Outcome
+	}{
+		{"listener closed with the session", false, reports.Pass},
+		{"listener left open", true, reports.Warn},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			srv := startScripted(t, []string{"EPSV"}, func(s *scriptSession, verb, _ string, _ bool) bool {
+				s.keepPasv = tt.keep
+				return false
+			})
+			res, err := Run(context.Background(), []Case{caseByID(t, "rfc959/3.2/pasv-released-after-session")}, scriptedOptions(t, srv))
+			require.NoError(t, err)
+			r := resultOf(t, res, "rfc959/3.2/pasv-released-after-session")
+			assert.Equal(t, tt.want, r.Outcome, "%s %s %s", r.Expected, r.Actual, r.Reason)
+		})
 	}
 }
