@@ -120,9 +120,14 @@ func (ev *evidence) snapshot() map[string]string {
 func featVerbs(label string) []string {
 	switch label {
 	case "MLST":
-		return []string{"MLST", "MLSD", "OPTS"}
-	case "UTF8":
-		return []string{"OPTS"}
+		return []string{"MLST", "MLSD"}
+	case "UTF8", "LANG", "AUTH", "PBSZ", "PROT":
+		// UTF8 is a feature, not a command (OPTS UTF8 is shown by use); LANG and the security
+		// commands are shown by use too, in the session state their RFC describes.
+		if label == "UTF8" {
+			return nil
+		}
+		return []string{label}
 	case "REST":
 		return []string{"REST"}
 	case "TVFS":
