@@ -174,7 +174,7 @@ func rfc2640UTF8() []Case {
 		},
 		extListedCase("rfc2640/3.2/feat-lists-utf8", "2640", "3.2", "a server claiming RFC 2640 (FEAT LANG) lists UTF8 in FEAT",
 			`Servers MUST support the UTF-8 feature in response to the FEAT command [RFC2389].`,
-			true, []string{"i18n", "ext:UTF8"}, nil, extLabel("UTF8"), "a UTF8 line",
+			false, []string{"i18n", "ext:UTF8"}, nil, extLabel("UTF8"), "a UTF8 line",
 			func(ctx context.Context, env *Env) (*Ctrl, string, error) {
 				c, err := env.Login(ctx)
 				if err != nil {
