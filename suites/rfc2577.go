@@ -207,6 +207,9 @@ func rfc2577Cases() []Case {
 			Title:       "after a few failed logins the server closes the connection, sending 421 first",
 			Requirement: `Before closing the control connection the server must send a return code of 421 ("Service not available, closing control connection." [PR85]) to the client.`,
 			Tags:        []string{"login", "security"},
+			// Bound by the server's own delays: RFC 2577 §5 suggests one of 5 s per failure, and
+			// some servers (Pure-FTPd) make each longer than the last.
+			Budget: func(Options) time.Duration { return 90 * time.Second },
 			Run: func(ctx context.Context, env *Env) error {
 				if env.Target.Anonymous() {
 					return Skipf("anonymous logins accept any password")
@@ -239,7 +242,10 @@ func rfc2577Cases() []Case {
 						return fmt.Errorf("setup: a wrong password was accepted: %s", quote(r))
 					}
 				}
-				return Violatef("the connection closed (with 421) after a small number (3-5) of failed logins", "still open after 6 failed attempts")
+				// Limiting the attempts is a suggestion ("it is suggested that servers limit the
+				// number of attempts"); only the 421 before a close is a "must".
+				return &Violation{Expected: []string{"the connection closed (with 421) after a small number (3-5) of failed logins"},
+					Actual: "still open after 6 failed attempts", Advisory: true}
 			},
 		},
 	}
