@@ -77,6 +77,6 @@ func TestAdvisoryCountedNeverFailing(t *testing.T) {
 	t.Run("html: shown with its own symbol and opened", func(t *testing.T) {
 		doc := renderHTML(t, []*Run{r}, HTMLOptions{})
 		assert.Contains(t, doc, "o-advisory")
-		assert.True(t, strings.Contains(doc, "ⓘ"))
+		assert.True(t, strings.Contains(doc, "◆"))
 	})
 }

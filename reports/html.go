@@ -78,7 +78,7 @@ var outcomeInfo = map[Outcome]struct{ Symbol, Name string }{
 	Pass:        {"✓", "pass"},
 	Fail:        {"✗", "fail"},
 	Warn:        {"!", "warn"},
-	Advisory:    {"ⓘ", "advisory (security observation, not a failure)"},
+	Advisory:    {"◆", "advisory (security observation, not a failure)"},
 	Unsupported: {"∅", "unsupported"},
 	Skip:        {"–", "skip"},
 	Error:       {"⚠", "error"},

@@ -52,7 +52,7 @@ func WriteMarkdown(w io.Writer, runs []*Run, opts MarkdownOptions) error {
 
 	if len(cols) > 0 {
 		b.WriteString("### Conformance\n\n")
-		b.WriteString("| Run | Target | ✓ pass | ✗ fail | ! warn | ⓘ advisory | ∅ unsupported | – skip | ⚠ error | ⊗ xfail | ⊕ xpass |\n")
+		b.WriteString("| Run | Target | ✓ pass | ✗ fail | ! warn | ◆ advisory | ∅ unsupported | – skip | ⚠ error | ⊗ xfail | ⊕ xpass |\n")
 		b.WriteString("|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n")
 		for _, col := range cols {
 			var t Totals
