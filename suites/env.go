@@ -668,8 +668,8 @@ func quit(ctx context.Context, c *ftpwire.Conn) {
 	defer c.Close()
 	qctx, cancel := context.WithTimeout(ctx, 500*time.Millisecond)
 	defer cancel()
-	if c.Buffered() > 0 {
-		return // unread replies: the conversation is out of step; do not add to it
+	if c.Closed() || c.Buffered() > 0 {
+		return // closed by the case, or unread replies: the conversation is out of step
 	}
 	if err := c.Send(qctx, "QUIT"); err != nil {
 		return

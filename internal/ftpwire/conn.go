@@ -323,6 +323,9 @@ func (c *Conn) DropTLS(ctx context.Context) error {
 	return nil
 }
 
+// Closed reports whether Close has been called.
+func (c *Conn) Closed() bool { return c.closed }
+
 // Close closes the connection. It does not send QUIT.
 func (c *Conn) Close() error {
 	if c.closed {
