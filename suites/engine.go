@@ -65,22 +65,30 @@ type evidence struct {
 	findings []finding
 }
 
-func (ev *evidence) implemented(verb string) (string, bool) {
+// implemented looks the evidence up for verb in a control-connection mode: what FEAT advertises
+// holds in every mode; what was used successfully holds in the mode it was used in (a server may
+// refuse REIN on an implicit TLS connection and offer it on a plain one).
+func (ev *evidence) implemented(mode, verb string) (string, bool) {
 	ev.mu.Lock()
 	defer ev.mu.Unlock()
-	how, ok := ev.commands[strings.ToUpper(verb)]
+	verb = strings.ToUpper(verb)
+	if how, ok := ev.commands[mode+" "+verb]; ok {
+		return how, true
+	}
+	how, ok := ev.commands[" "+verb]
 	return how, ok
 }
 
-func (ev *evidence) noteImplemented(verb, how string) {
+// noteImplemented records evidence for verb in mode ("" for every mode).
+func (ev *evidence) noteImplemented(mode, verb, how string) {
 	ev.mu.Lock()
 	defer ev.mu.Unlock()
 	if ev.commands == nil {
 		ev.commands = map[string]string{}
 	}
-	verb = strings.ToUpper(verb)
-	if _, ok := ev.commands[verb]; !ok {
-		ev.commands[verb] = how
+	k := mode + " " + strings.ToUpper(verb)
+	if _, ok := ev.commands[k]; !ok {
+		ev.commands[k] = how
 	}
 }
 
@@ -102,6 +110,8 @@ func (ev *evidence) of(kind string) []finding {
 	return out
 }
 
+// snapshot is the evidence for the profile: verb → how, with the mode named when the evidence
+// holds in one mode only.
 func (ev *evidence) snapshot() map[string]string {
 	ev.mu.Lock()
 	defer ev.mu.Unlock()
@@ -110,7 +120,15 @@ func (ev *evidence) snapshot() map[string]string {
 	}
 	out := make(map[string]string, len(ev.commands))
 	for k, v := range ev.commands {
-		out[k] = v
+		mode, verb, _ := strings.Cut(k, " ")
+		if mode == "" {
+			out[verb] = v
+		} else if _, ok := ev.commands[" "+verb]; !ok {
+			if prev, ok := out[verb]; ok {
+				v = prev + "; " + v
+			}
+			out[verb] = v + " [" + mode + "]"
+		}
 	}
 	return out
 }
@@ -169,7 +187,7 @@ func (c *Ctrl) observe(line string, r ftpwire.Reply, err error) {
 		verb = verbOf(line)
 	}
 	if verb != "" && r.Code != 202 && r.Class() >= 1 && r.Class() <= 3 {
-		s.ev.noteImplemented(verb, fmt.Sprintf("used successfully (%s answered %d in %s)", redact(line), r.Code, c.env.caseID))
+		s.ev.noteImplemented(c.env.Mode, verb, fmt.Sprintf("used successfully (%s answered %d in %s)", redact(line), r.Code, c.env.caseID))
 	}
 	before := ""
 	if verb != "" {
@@ -253,7 +271,7 @@ func (e *Env) Implemented(verb string) (string, bool) {
 	if e.state == nil {
 		return "", false
 	}
-	return e.state.ev.implemented(verb)
+	return e.state.ev.implemented(e.Mode, verb)
 }
 
 // unsupportedIfUnknown turns a 500/502 reply into ErrUnsupported for an optional command the run

@@ -570,7 +570,7 @@ func (s *runState) probe(ctx context.Context, mode string) error {
 			p.Feat = append(p.Feat, f.line)
 			s.feat[f.label] = f.params
 			for _, v := range featVerbs(f.label) {
-				s.ev.noteImplemented(v, "advertised in FEAT ("+f.line+")")
+				s.ev.noteImplemented("", v, "advertised in FEAT ("+f.line+")")
 			}
 		}
 	}
@@ -631,10 +631,10 @@ func parseFeat(r ftpwire.Reply) []featLine {
 // grades its 500 to a bad argument as a refusal, not as "unsupported" (Ctrl.Cmd records the
 // evidence).
 func (s *runState) probeExtended(ctx context.Context, c *Ctrl) {
-	if _, ok := s.ev.implemented("EPSV"); !ok {
+	if _, ok := s.ev.implemented(c.env.Mode, "EPSV"); !ok {
 		_, _ = c.Cmd(ctx, "EPSV")
 	}
-	if _, ok := s.ev.implemented("EPRT"); !ok {
+	if _, ok := s.ev.implemented(c.env.Mode, "EPRT"); !ok {
 		if l, err := c.Listen(netip.Addr{}); err == nil {
 			_, _ = c.Cmd(ctx, "EPRT "+ftpwire.FormatEPRT(l.Addr))
 			l.Close()
