@@ -180,8 +180,8 @@ func (c Config) normalized() (Config, error) {
 		}
 	}
 	for _, f := range c.Faults {
-		if !knownFault(f) {
-			return c, fmt.Errorf("fault %q: unknown (known: %s)", f, strings.Join(faultNames(), ", "))
+		if err := checkFault(f); err != nil {
+			return c, fmt.Errorf("%w (known: %s)", err, strings.Join(faultNames(), ", "))
 		}
 	}
 	l := &c.Limits

@@ -154,8 +154,8 @@ func (p *configParser) root(n *yaml.Node, c *Config) {
 		"faults": func(v *yaml.Node, f string) {
 			for i, e := range p.seq(v, f) {
 				name := p.str(e, fmt.Sprintf("%s[%d]", f, i))
-				if !knownFault(name) && e.Kind == yaml.ScalarNode {
-					p.fail(e, fmt.Sprintf("%s[%d]", f, i), "unknown fault %q (known: %s)", name, strings.Join(faultNames(), ", "))
+				if err := checkFault(name); err != nil && e.Kind == yaml.ScalarNode {
+					p.fail(e, fmt.Sprintf("%s[%d]", f, i), "%v (known: %s)", err, strings.Join(faultNames(), ", "))
 				}
 				c.Faults = append(c.Faults, name)
 			}

@@ -1,6 +1,12 @@
 package reference
 
-import "slices"
+import (
+	"fmt"
+	"math/rand/v2"
+	"slices"
+	"strconv"
+	"strings"
+)
 
 // Fault is a fault mode: a switch that breaks exactly one rule, so the harness can prove it
 // catches the breach. Each is read at exactly the place in the server where its rule lives.
@@ -51,7 +57,7 @@ func catalogue() []struct {
 			"passive ports are handed out in ascending order instead of at random, so the next one is predictable",
 			[]string{"rfc2577/8/pasv-ports-unpredictable"}}},
 		{faultPortReuse, Fault{"port-reuse",
-			"a passive port still pending in one session is handed to a second session from the same IP",
+			"a passive port still pending in one session is handed to a second session from the same IP (port-reuse:P: only with probability P at each PASV/EPSV)",
 			[]string{"rfc959/4.1.2/pasv-distinct-ports-sessions", "load:shared_while_pending", "load:misrouted"}}},
 		{faultPasvWrongAddress, Fault{"pasv-wrong-address",
 			"227 replies carry 127.9.9.9, an address the client cannot reach, instead of the server's",
@@ -91,6 +97,14 @@ func Faults() []Fault {
 	return out
 }
 
+// SampledFaults are fault specs that strike only sometimes, each with the cases that must still
+// catch it: a conformance case that samples too little misses them (selftest runs them too).
+func SampledFaults() []Fault {
+	return []Fault{{Name: "port-reuse:0.1",
+		Description: "port-reuse striking 1 PASV/EPSV in 10: the passive-port cases must sample enough to catch it with 99 % probability",
+		CaughtBy:    []string{"rfc959/4.1.2/pasv-distinct-ports-sessions"}}}
+}
+
 func faultNames() []string {
 	var names []string
 	for _, e := range catalogue() {
@@ -99,19 +113,72 @@ func faultNames() []string {
 	return names
 }
 
-func knownFault(name string) bool { return slices.Contains(faultNames(), name) }
+// probabilistic lists the faults that may strike only sometimes ("port-reuse:0.1"): one that
+// strikes now and then is what a conformance run that samples too little misses.
+var probabilistic = []string{"port-reuse"}
 
-// faultSet is the set of fault modes a server runs with.
-type faultSet uint32
+// parseFaultSpec splits "name" or "name:P" (0 < P <= 1, the chance the fault strikes each time
+// its rule is exercised). A plain name strikes every time.
+func parseFaultSpec(spec string) (name string, p float64, err error) {
+	name, ps, hasP := strings.Cut(spec, ":")
+	if !slices.Contains(faultNames(), name) {
+		return name, 0, fmt.Errorf("unknown fault %q", name)
+	}
+	if !hasP {
+		return name, 1, nil
+	}
+	if !slices.Contains(probabilistic, name) {
+		return name, 0, fmt.Errorf("fault %q: a probability is supported for %s only", spec, strings.Join(probabilistic, ", "))
+	}
+	p, err = strconv.ParseFloat(ps, 64)
+	if err != nil || !(p > 0 && p <= 1) {
+		return name, 0, fmt.Errorf("fault %q: probability %q: want a number in (0, 1]", spec, ps)
+	}
+	return name, p, nil
+}
 
-func newFaultSet(names []string) faultSet {
+func checkFault(spec string) error {
+	_, _, err := parseFaultSpec(spec)
+	return err
+}
+
+// faultSet is the set of fault modes a server runs with, with the probability of each that
+// strikes only sometimes.
+type faultSet struct {
+	bits uint32
+	odds map[fault]float64 // absent: strikes every time
+}
+
+func newFaultSet(specs []string) faultSet {
 	var s faultSet
-	for _, e := range catalogue() {
-		if slices.Contains(names, e.Name) {
-			s |= faultSet(e.bit)
+	for _, spec := range specs {
+		name, p, err := parseFaultSpec(spec)
+		if err != nil {
+			continue // Config validation has refused it already
+		}
+		for _, e := range catalogue() {
+			if e.Name == name {
+				s.bits |= uint32(e.bit)
+				if p < 1 {
+					if s.odds == nil {
+						s.odds = map[fault]float64{}
+					}
+					s.odds[e.bit] = p
+				}
+			}
 		}
 	}
 	return s
 }
 
-func (s faultSet) has(f fault) bool { return s&faultSet(f) != 0 }
+func (s faultSet) has(f fault) bool { return s.bits&uint32(f) != 0 }
+
+// strikes reports whether fault f acts this time: always for a plain fault, with its probability
+// for one given as "name:P".
+func (s faultSet) strikes(f fault) bool {
+	if !s.has(f) {
+		return false
+	}
+	p, ok := s.odds[f]
+	return !ok || rand.Float64() < p
+}

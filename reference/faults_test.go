@@ -13,7 +13,7 @@ func TestFaultCatalogue(t *testing.T) {
 	faults := Faults()
 	require.Len(t, faults, 12)
 	names := map[string]bool{}
-	var all faultSet
+	var all uint32
 	for _, f := range faults {
 		assert.False(t, names[f.Name], "duplicate %s", f.Name)
 		names[f.Name] = true
@@ -22,7 +22,7 @@ func TestFaultCatalogue(t *testing.T) {
 		for _, id := range f.CaughtBy {
 			assert.Regexp(t, caught, id, f.Name)
 		}
-		bit := newFaultSet([]string{f.Name})
+		bit := newFaultSet([]string{f.Name}).bits
 		assert.NotZero(t, bit, f.Name)
 		assert.Zero(t, all&bit, "%s shares a bit", f.Name)
 		all |= bit
@@ -35,4 +35,45 @@ func TestFaultCatalogue(t *testing.T) {
 	assert.NotEqual(t, "changed", Faults()[0].CaughtBy[0])
 	_, err := New(Config{Faults: []string{"shared-pasv-port", "nonsense"}})
 	assert.ErrorContains(t, err, "nonsense")
+}
+
+func TestFaultProbability(t *testing.T) {
+	tests := []struct {
+		spec    string
+		wantErr string
+		p       float64
+	}{
+		{"port-reuse", "", 1},
+		{"port-reuse:0.1", "", 0.1},
+		{"port-reuse:1", "", 1},
+		{"port-reuse:0", "want a number in (0, 1]", 0},
+		{"port-reuse:1.5", "want a number in (0, 1]", 0},
+		{"port-reuse:x", "want a number in (0, 1]", 0},
+		{"truncate:0.5", "supported for port-reuse only", 0},
+		{"nonsense:0.5", "unknown fault", 0},
+	}
+	for _, tt := range tests {
+		t.Run(tt.spec, func(t *testing.T) {
+			_, p, err := parseFaultSpec(tt.spec)
+			if tt.wantErr != "" {
+				require.ErrorContains(t, err, tt.wantErr)
+				_, err := New(Config{Faults: []string{tt.spec}})
+				require.ErrorContains(t, err, tt.wantErr)
+				return
+			}
+			require.NoError(t, err)
+			assert.Equal(t, tt.p, p)
+		})
+	}
+	// A probability strikes about that often; a plain fault always; an absent one never.
+	s := newFaultSet([]string{"port-reuse:0.1"})
+	n := 0
+	for i := 0; i < 20000; i++ {
+		if s.strikes(faultPortReuse) {
+			n++
+		}
+	}
+	assert.InDelta(t, 2000, n, 300)
+	assert.True(t, newFaultSet([]string{"port-reuse"}).strikes(faultPortReuse))
+	assert.False(t, newFaultSet(nil).strikes(faultPortReuse))
 }

@@ -378,7 +378,7 @@ func TestDataConnectionTimeout(t *testing.T) {
 }
 
 func TestPortAllocatorSkipsBusyPorts(t *testing.T) {
-	a := newPortAllocator(PortRange{14100, 14102}, 0)
+	a := newPortAllocator(PortRange{14100, 14102}, faultSet{})
 	var held []net.Listener
 	for _, p := range []int{14100, 14102} {
 		ln, err := net.Listen("tcp", "127.0.0.1:"+strconv.Itoa(p))

@@ -101,7 +101,7 @@ func (s *session) openPassive() (dataSource, error) {
 		s.setData(w)
 		return w, nil
 	}
-	if srv.faults.has(faultPortReuse) {
+	if srv.faults.strikes(faultPortReuse) {
 		if p := srv.reusablePassive(s.remote, s); p != nil {
 			s.setData(p)
 			return p, nil

@@ -78,6 +78,7 @@ var outcomeInfo = map[Outcome]struct{ Symbol, Name string }{
 	Pass:        {"✓", "pass"},
 	Fail:        {"✗", "fail"},
 	Warn:        {"!", "warn"},
+	Advisory:    {"◆", "advisory (security observation, not a failure)"},
 	Unsupported: {"∅", "unsupported"},
 	Skip:        {"–", "skip"},
 	Error:       {"⚠", "error"},
@@ -499,7 +500,7 @@ func buildMatrix(p *page, runs []*Run, labels []string) {
 				rv.Duration = formatMS(r.DurationMS)
 			}
 			switch r.Outcome {
-			case Fail, Error, XPass, Warn:
+			case Fail, Error, XPass, Warn, Advisory:
 				rv.Open = true
 				cv.Bad = true
 			}

@@ -60,8 +60,8 @@ func WriteMarkdown(w io.Writer, runs []*Run, opts MarkdownOptions) error {
 
 	if len(cols) > 0 {
 		b.WriteString("### Conformance\n\n")
-		b.WriteString("| Run | Target | ✓ pass | ✗ fail | ! warn | ∅ unsupported | – skip | ⚠ error | ⊗ xfail | ⊕ xpass |\n")
-		b.WriteString("|---|---|---:|---:|---:|---:|---:|---:|---:|---:|\n")
+		b.WriteString("| Run | Target | ✓ pass | ✗ fail | ! warn | ◆ advisory | ∅ unsupported | – skip | ⚠ error | ⊗ xfail | ⊕ xpass |\n")
+		b.WriteString("|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n")
 		for _, col := range cols {
 			var t Totals
 			for _, c := range runs[col.run].Conformance.Cases {
@@ -112,6 +112,8 @@ func WriteMarkdown(w io.Writer, runs []*Run, opts MarkdownOptions) error {
 		}
 		b.WriteString("\n")
 	}
+
+	writeMarkdownAdvisories(&b, runs, cols, opts)
 
 	var loads []int
 	for i, r := range runs {
@@ -208,4 +210,36 @@ func mdCode(s string) string {
 	}
 	s = strings.NewReplacer("\r", " ", "\n", " ", "`", "'", "|", `\|`).Replace(s)
 	return "`" + s + "`"
+}
+
+// writeMarkdownAdvisories lists the advisory observations: they never count as failures, but a
+// reader of a CI summary must still see that a server lets a stranger take its passive ports.
+func writeMarkdownAdvisories(b *bytes.Buffer, runs []*Run, cols []column, opts MarkdownOptions) {
+	var rows []string
+	for _, col := range cols {
+		for _, c := range runs[col.run].Conformance.Cases {
+			if c.TLS != col.tls || c.Outcome != Advisory {
+				continue
+			}
+			id := mdCode(c.ID)
+			if opts.ReportURL != "" {
+				id = fmt.Sprintf("[%s](%s#%s)", id, opts.ReportURL, anchorID("case-", c.ID))
+			}
+			rows = append(rows, fmt.Sprintf("| %s | %s | %s | %s |\n", mdCell(labelOf(col)), id, mdCell(c.Title),
+				mdCell(truncate(visibleString(firstNonEmpty(c.Actual, c.Reason)), 160))))
+		}
+	}
+	if len(rows) == 0 {
+		return
+	}
+	fmt.Fprintf(b, "### Advisories (%d, not failures)\n\n", len(rows))
+	b.WriteString("| Run | Case | Observation | Evidence |\n|---|---|---|---|\n")
+	for i, r := range rows {
+		if i == opts.MaxFailures {
+			fmt.Fprintf(b, "\n… and %d more: see the HTML report.\n", len(rows)-i)
+			break
+		}
+		b.WriteString(r)
+	}
+	b.WriteString("\n")
 }

@@ -48,9 +48,12 @@ type Outcome string
 
 // Outcomes, from best to worst for a server. XFail and XPass come from an expectations file.
 const (
-	Pass        Outcome = "pass"
-	Fail        Outcome = "fail"        // a MUST (or, under --strict, a SHOULD) is broken
-	Warn        Outcome = "warn"        // a SHOULD is broken
+	Pass Outcome = "pass"
+	Fail Outcome = "fail" // a MUST (or, under --strict, a SHOULD) is broken
+	Warn Outcome = "warn" // a SHOULD is broken
+	// Advisory is a security or robustness observation (RFC 2577's threat descriptions, port
+	// stealing damage): reported with its evidence and motivating text, never a failure.
+	Advisory    Outcome = "advisory"
 	Unsupported Outcome = "unsupported" // an optional feature the server does not offer
 	Skip        Outcome = "skip"        // not run: not selected for this mode, or a precondition the harness cannot meet
 	Error       Outcome = "error"       // the harness or the network failed, not the server's behaviour
@@ -59,7 +62,7 @@ const (
 )
 
 // Outcomes lists every outcome in display order.
-var Outcomes = []Outcome{Pass, Fail, Warn, Unsupported, Skip, Error, XFail, XPass}
+var Outcomes = []Outcome{Pass, Fail, Warn, Advisory, Unsupported, Skip, Error, XFail, XPass}
 
 // Conformance is the result of running conformance cases against a target.
 type Conformance struct {
@@ -83,6 +86,9 @@ type Profile struct {
 	// 1024) or "ephemeral". Every case's transcript also names the peer of each data connection.
 	ActiveSource     string `json:"active_source,omitempty"`
 	ActiveSourceKind string `json:"active_source_kind,omitempty"`
+	// Commands is the run's evidence that the server implements a command: verb → "advertised in
+	// FEAT (…)" or "used successfully (…)". Cases grade a 500/502 with it.
+	Commands map[string]string `json:"commands,omitempty"`
 }
 
 // CaseResult is one case's outcome, with the evidence behind it.
@@ -108,6 +114,7 @@ type Totals struct {
 	Pass        int `json:"pass"`
 	Fail        int `json:"fail"`
 	Warn        int `json:"warn"`
+	Advisory    int `json:"advisory,omitempty"`
 	Unsupported int `json:"unsupported"`
 	Skip        int `json:"skip"`
 	Error       int `json:"error"`
@@ -124,6 +131,8 @@ func (t *Totals) Add(o Outcome) {
 		t.Fail++
 	case Warn:
 		t.Warn++
+	case Advisory:
+		t.Advisory++
 	case Unsupported:
 		t.Unsupported++
 	case Skip:
@@ -146,6 +155,8 @@ func (t Totals) Count(o Outcome) int {
 		return t.Fail
 	case Warn:
 		return t.Warn
+	case Advisory:
+		return t.Advisory
 	case Unsupported:
 		return t.Unsupported
 	case Skip:

@@ -18,6 +18,7 @@ func All() []Case {
 		rfc2640Cases(),
 		rfc3659Cases(),
 		rfc7151Cases(),
+		auditCases(),
 	} {
 		all = append(all, group...)
 	}

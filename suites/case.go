@@ -6,7 +6,8 @@
 // case can forget its evidence. Run's error is graded by one function, Classify:
 //
 //	nil            → pass
-//	*Violation     → fail for MUST; warn for SHOULD (fail under Strict); warn for MAY
+//	*Violation     → fail for MUST; warn for SHOULD (fail under Strict); warn for MAY;
+//	                 advisory for an Advisory case or violation (never a failure, even under Strict)
 //	ErrSkip        → skip (a precondition the harness cannot meet)
 //	ErrUnsupported → unsupported (an optional feature the server does not offer)
 //	anything else  → error (the harness or the network, not the server)
@@ -21,6 +22,7 @@ import (
 	"fmt"
 	"regexp"
 	"strings"
+	"time"
 
 	"github.com/ftpspec/ftpspec/reports"
 )
@@ -98,6 +100,15 @@ type Case struct {
 	// Serial cases run alone, after the parallel ones: they exhaust or watch shared server
 	// resources (the passive range, port sequences) that concurrent cases would disturb.
 	Serial bool
+	// Advisory cases check a security or robustness observation (an RFC 2577 threat description,
+	// not a MUST or SHOULD): a violation is reported as advisory, never as a failure.
+	Advisory bool
+	// Audit cases grade what the transcripts of every other case of the run showed; they run last.
+	Audit bool
+	// Budget, when set, is the time the case needs against a server with these options, when
+	// more than Options.Timeout: cases bound by the server's own delays (login failure delays)
+	// or by the size of what they exhaust (a 1000-port range).
+	Budget func(Options) time.Duration
 	Run    func(ctx context.Context, env *Env) error
 }
 
@@ -109,6 +120,9 @@ type Violation struct {
 	// requirement is MUST may find a deviation that only a SHOULD covers (a reply code outside
 	// RFC 959's table but of the right class, which RFC 1123 §4.1.2.11 permits).
 	Level Level
+	// Advisory marks an observation (damage a threat description foresees) rather than a broken
+	// requirement: graded advisory whatever the case's level.
+	Advisory bool
 }
 
 func (v *Violation) Error() string {
@@ -150,6 +164,8 @@ func Classify(c Case, err error, strict bool) (o reports.Outcome, expected, actu
 	switch {
 	case err == nil:
 		return reports.Pass, "", "", ""
+	case errors.As(err, &v) && (c.Advisory || v.Advisory):
+		return reports.Advisory, strings.Join(v.Expected, " or "), v.Actual, ""
 	case errors.As(err, &v):
 		level := c.Level
 		if v.Level != "" && v.Level.rank() < level.rank() {

@@ -30,6 +30,7 @@ type Env struct {
 	Mode        string     // control-connection security: "none", "explicit" or "implicit"
 	ForeignAddr netip.Addr // a local address that acts as another host (127.0.0.2)
 	Declared    PortRange  // the passive range the user declared; zero when none
+	ExhaustMax  int        // the most passive ports (sessions) a case may hold at once
 	Profile     *reports.Profile
 
 	caseID       string
@@ -58,6 +59,7 @@ func newEnv(caseID string, s *runState, mode string) *Env {
 		Mode:         mode,
 		ForeignAddr:  s.opts.ForeignAddr,
 		Declared:     s.opts.DeclaredRange,
+		ExhaustMax:   s.opts.ExhaustMax,
 		Profile:      s.profile,
 		caseID:       caseID,
 		implicitAddr: s.implicitAddr,
@@ -131,6 +133,9 @@ type Ctrl struct {
 	tls *tls.Config // this connection's TLS config (its own session cache, for data resumption)
 	// Prot is true when data connections must be TLS (PROT P accepted).
 	Prot bool
+	// quiet is true when every command sent has had its final reply: bytes waiting now were not
+	// asked for.
+	quiet bool
 }
 
 // Dial opens a control connection as the run's mode says (TLS first for implicit) and returns
@@ -162,8 +167,9 @@ func (e *Env) DialFrom(ctx context.Context, local netip.Addr, name string) (*Ctr
 	}
 	c.Conn = conn
 	e.track(conn)
+	c.observe("", greet, nil)
 	if greet.Code == 120 {
-		if greet, err = conn.ReadReply(ctx); err != nil {
+		if greet, err = c.ReadReply(ctx); err != nil {
 			return nil, greet, fmt.Errorf("greeting after 120: %w", err)
 		}
 	}
@@ -662,8 +668,8 @@ func quit(ctx context.Context, c *ftpwire.Conn) {
 	defer c.Close()
 	qctx, cancel := context.WithTimeout(ctx, 500*time.Millisecond)
 	defer cancel()
-	if c.Buffered() > 0 {
-		return // unread replies: the conversation is out of step; do not add to it
+	if c.Closed() || c.Buffered() > 0 {
+		return // closed by the case, or unread replies: the conversation is out of step
 	}
 	if err := c.Send(qctx, "QUIT"); err != nil {
 		return

@@ -36,7 +36,7 @@ func TestFaultsAreCaught(t *testing.T) {
 	if testing.Short() {
 		t.Skip("one full suite run per fault mode")
 	}
-	for i, f := range reference.Faults() {
+	for i, f := range append(reference.Faults(), reference.SampledFaults()...) {
 		t.Run(f.Name, func(t *testing.T) {
 			t.Parallel()
 			// Faults about the passive range need one small enough to exhaust; the others one

@@ -31,14 +31,6 @@ func refused(r ftpwire.Reply) bool { return r.Class() == 4 || r.Class() == 5 }
 // notImplemented reports whether r says the command is unknown or unimplemented.
 func notImplemented(r ftpwire.Reply) bool { return r.Code == 500 || r.Code == 502 }
 
-// unsupportedIfUnknown turns a 500/502 reply into ErrUnsupported for an optional command.
-func unsupportedIfUnknown(r ftpwire.Reply, what string) error {
-	if notImplemented(r) {
-		return Unsupportedf("%s: %s", what, quote(r))
-	}
-	return nil
-}
-
 // prefixOf reports whether got is a prefix of want (a short read that may be another case's
 // business), and describes the difference otherwise.
 func prefixOf(want, got []byte) (bool, string) {

@@ -32,8 +32,6 @@ var pyftpdlibDeviations = map[string]string{
 		`Telnet negotiations").`,
 	"rfc2428/3/epsv-unknown-protocol": `"EPSV 7" → 501 "Unknown network protocol"; RFC 2428 §3: "If not, the ` +
 		`server MUST return the 522 error messages as outlined in section 2."`,
-	"rfc2428/2/eprt-unknown-protocol": `"EPRT |7|10.0.0.1|40000|" → 501; RFC 2428 §2 defines 522 for a network ` +
-		`protocol the server does not support (501 is for syntax errors; the command is well formed).`,
 	"rfc3659/7.5.5/perm-fact-letters": `perm=radfwMT: "T" is not one of RFC 3659 §7.5.5's perm letters ` +
 		`(a c d e f l m p r w; ABNF literals are case-insensitive, so "M" is "m").`,
 }

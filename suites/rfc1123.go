@@ -58,7 +58,7 @@ func rfc1123Cases() []Case {
 					}
 					time.Sleep(60 * time.Millisecond)
 				}
-				r, err := c.ReadReply(ctx)
+				r, err := c.awaitReply(ctx, `NOOP sent in four writes`, silenceWait)
 				if err != nil {
 					return err
 				}
@@ -106,7 +106,7 @@ func rfc1123Cases() []Case {
 				if err := c.SendRaw(ctx, []byte("\xff\xfb\x18\xff\xfd\x01NOOP\r\n")); err != nil {
 					return err
 				}
-				r, err := c.ReadReply(ctx)
+				r, err := c.awaitReply(ctx, "NOOP after IAC WILL TERMINAL-TYPE, IAC DO ECHO", silenceWait)
 				if err != nil {
 					return err
 				}
@@ -190,7 +190,7 @@ func rfc1123Cases() []Case {
 				if err != nil {
 					return err
 				}
-				if err := unsupportedIfUnknown(t.Prelim, "STOU"); err != nil {
+				if err := c.unsupportedIfUnknown(t.Prelim, "STOU"); err != nil {
 					return err
 				}
 				name, ok := stouName(t.Prelim)

@@ -199,6 +199,20 @@ func rfc2389Cases() []Case {
 					return err
 				}
 				if notImplemented(r) {
+					// The 500/502 may be about the unknown command name, not OPTS: an OPTS that
+					// works for a feature the server lists shows OPTS is implemented (and the
+					// code for an unknown name is judged by rfc2389/4/opts-unknown-command).
+					for _, try := range []struct{ feat, line string }{{"UTF8", "OPTS UTF8 ON"}, {"MLST", "OPTS MLST type;"}} {
+						if _, ok := env.Feat(try.feat); ok {
+							if _, err := c.Cmd(ctx, try.line); err != nil {
+								return err
+							}
+						}
+					}
+					if how, ok := env.Implemented("OPTS"); ok {
+						env.Note("OPTS is implemented (%s): %s answers an unknown command name, not OPTS", how, quote(r))
+						return nil
+					}
 					return Violatef("OPTS recognised (an opts-bad 501 for an unknown command name, not 500/502)", "%s", quote(r))
 				}
 				return nil

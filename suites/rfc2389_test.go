@@ -287,8 +287,13 @@ func TestExtensionCasesCatchDeviations(t *testing.T) {
 			return ""
 		}, reports.Warn},
 		{"rfc2640/3.2/feat-lists-utf8", func(v, _ string, _ bool) string {
+			// LANG claims RFC 2640, whose UTF8 line is then a MUST.
+			return map[string]string{"FEAT": "211-Features:\r\n LANG EN*\r\n MDTM\r\n211 End\r\n"}[v]
+		}, reports.Fail},
+		{"rfc2640/3.2/feat-lists-utf8", func(v, _ string, _ bool) string {
+			// No claim to RFC 2640: OPTS UTF8 ON working says nothing.
 			return map[string]string{"FEAT": "211-Features:\r\n MDTM\r\n211 End\r\n"}[v]
-		}, reports.Warn},
+		}, reports.Unsupported},
 	}
 	byID := map[string]Case{}
 	for _, c := range extCases() {

@@ -21,7 +21,7 @@ func rfc2428Cases() []Case {
 		if err != nil {
 			return nil, r, err
 		}
-		if err := unsupportedIfUnknown(r, "EPSV"); err != nil {
+		if err := c.unsupportedIfUnknown(r, "EPSV"); err != nil {
 			return nil, r, err
 		}
 		return c, r, nil
@@ -168,7 +168,7 @@ func rfc2428Cases() []Case {
 				if err != nil {
 					return err
 				}
-				if err := unsupportedIfUnknown(r, "EPRT"); err != nil {
+				if err := c.unsupportedIfUnknown(r, "EPRT"); err != nil {
 					return err
 				}
 				if err := want(r, "EPRT "+ftpwire.FormatEPRT(l.Addr), 200); err != nil {
@@ -185,7 +185,10 @@ func rfc2428Cases() []Case {
 			},
 		},
 		{
-			ID: "rfc2428/2/eprt-unknown-protocol", RFC: "2428", Section: "2", Level: Must,
+			// RFC 2428 §2 defines 522 for this ("indicates") without a keyword, and allows 500 and 501
+			// for EPRT errors in general: another refusal breaks only RFC 1123 §4.1.2.11's SHOULD
+			// (use the defined code whenever it applies). EPSV's 522 is a MUST (§3).
+			ID: "rfc2428/2/eprt-unknown-protocol", RFC: "2428", Section: "2", Level: Should,
 			Title:       "EPRT naming an unsupported network protocol is answered 522",
 			Requirement: `The response code 522 indicates that the server does not support the requested network protocol.`,
 			Tags:        []string{"eprt"},
@@ -198,10 +201,10 @@ func rfc2428Cases() []Case {
 				if err != nil {
 					return err
 				}
-				if err := unsupportedIfUnknown(r, "EPRT"); err != nil {
+				if err := c.unsupportedIfUnknown(r, "EPRT"); err != nil {
 					return err
 				}
-				return want(r, "EPRT with address family 7", 522)
+				return want(r, "EPRT with address family 7 (the code RFC 2428 defines for it; RFC 1123 §4.1.2.11: defined codes SHOULD be used whenever they apply)", 522)
 			},
 		},
 		{
@@ -218,7 +221,7 @@ func rfc2428Cases() []Case {
 				if err != nil {
 					return err
 				}
-				if err := unsupportedIfUnknown(r, "EPRT"); err != nil {
+				if err := c.unsupportedIfUnknown(r, "EPRT"); err != nil {
 					return err
 				}
 				if r.Code != 522 {

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"net"
 	"net/netip"
 	"strings"
 	"time"
@@ -13,8 +14,11 @@ import (
 )
 
 // RFC 2577, FTP Security Considerations. It is an Informational RFC whose recommendations are
-// phrased as suggestions, so its cases are graded SHOULD: a breach is a warning (a failure under
-// --strict), never an accusation of breaking the protocol.
+// phrased as suggestions ("it is suggested that servers …") and threat descriptions ("the attacker
+// can …", "in such a situation …"): none is a MUST or SHOULD of the protocol, so what these cases
+// find is advisory (reported loudly with its evidence, never a failure, not even under --strict).
+// The one sentence with a keyword, §5's "must send a return code of 421" before closing after
+// failed logins, is graded as a SHOULD (warn), the RFC being Informational.
 func rfc2577Cases() []Case {
 	stealing := `This problem can be mitigated by making FTP clients and servers use random local port numbers for data connections, either by requesting random ports from the operating system or using system dependent mechanisms.`
 	checkBoth := `In such a situation, the server should confirm that the network address of the remote hosts on both the control connection and the data connection are within the organization before sending a restricted file.`
@@ -25,6 +29,7 @@ func rfc2577Cases() []Case {
 			ID: "rfc2577/4/pasv-foreign-ip-refused", RFC: "2577", Section: "4", Level: Should,
 			Title:       "a data connection from another IP to a pending passive port does not get the file",
 			Requirement: checkBoth,
+			Advisory:    true,
 			Tags:        []string{"pasv", "security"}, Needs: foreign, TLS: PlainOnly,
 			Run: func(ctx context.Context, env *Env) error {
 				res, err := stealAttempt(ctx, env)
@@ -42,6 +47,7 @@ func rfc2577Cases() []Case {
 			ID: "rfc2577/8/pasv-foreign-ip-no-disturb", RFC: "2577", Section: "8", Level: Should,
 			Title:       "a foreign connection attempt does not disturb the legitimate transfer",
 			Requirement: `The attacker can make a connection to this port, thus denying another legitimate client the ability to make a transfer.`,
+			Advisory:    true,
 			Tags:        []string{"pasv", "security"}, Needs: foreign, TLS: PlainOnly,
 			Run: func(ctx context.Context, env *Env) error {
 				res, err := stealAttempt(ctx, env)
@@ -58,6 +64,7 @@ func rfc2577Cases() []Case {
 			ID: "rfc2577/8/pasv-port-per-transfer", RFC: "2577", Section: "8", Level: Should,
 			Title:       "successive passive transfers of one session do not all reuse one port",
 			Requirement: stealing,
+			Advisory:    true,
 			Tags:        []string{"pasv", "security"}, Needs: []Feature{NeedIPv4},
 			Run: func(ctx context.Context, env *Env) error {
 				c, err := env.Login(ctx)
@@ -87,6 +94,7 @@ func rfc2577Cases() []Case {
 			ID: "rfc2577/8/pasv-ports-unpredictable", RFC: "2577", Section: "8", Level: Should,
 			Title:       "passive ports are not handed out in a predictable sequence",
 			Requirement: stealing,
+			Advisory:    true,
 			Tags:        []string{"pasv", "security"}, Needs: []Feature{NeedIPv4}, Serial: true,
 			Run: func(ctx context.Context, env *Env) error {
 				if !env.Declared.IsZero() && env.Declared.Len() < 64 {
@@ -114,51 +122,35 @@ func rfc2577Cases() []Case {
 			ID: "rfc2577/3/port-below-1024-refused", RFC: "2577", Section: "3", Level: Should,
 			Title:       "PORT to a port below 1024 is refused (504 suggested)",
 			Requirement: below1024,
+			Advisory:    true,
 			Tags:        []string{"port", "security", "bounce"}, Needs: []Feature{NeedIPv4},
 			Run: func(ctx context.Context, env *Env) error {
 				c, err := env.Login(ctx)
 				if err != nil {
 					return err
 				}
-				ap := netip.AddrPortFrom(c.LocalAddr().Addr(), 1023)
-				r, err := c.Cmd(ctx, "PORT "+ftpwire.FormatPORT(ap))
-				if err != nil {
-					return err
-				}
-				if r.Class() == 2 {
-					return Violatef("504 (or another refusal) to PORT naming port 1023", "%s", quote(r))
-				}
-				return nil
+				return privilegedBounce(ctx, c, 1023, func(ap netip.AddrPort) string { return "PORT " + ftpwire.FormatPORT(ap) })
 			},
 		},
 		{
 			ID: "rfc2577/3/eprt-below-1024-refused", RFC: "2577", Section: "3", Level: Should,
 			Title:       "EPRT to a port below 1024 is refused",
 			Requirement: below1024,
+			Advisory:    true,
 			Tags:        []string{"eprt", "security", "bounce"},
 			Run: func(ctx context.Context, env *Env) error {
 				c, err := env.Login(ctx)
 				if err != nil {
 					return err
 				}
-				ap := netip.AddrPortFrom(c.LocalAddr().Addr(), 1023)
-				r, err := c.Cmd(ctx, "EPRT "+ftpwire.FormatEPRT(ap))
-				if err != nil {
-					return err
-				}
-				if err := unsupportedIfUnknown(r, "EPRT"); err != nil {
-					return err
-				}
-				if r.Class() == 2 {
-					return Violatef("a refusal of EPRT naming port 1023", "%s", quote(r))
-				}
-				return nil
+				return privilegedBounce(ctx, c, 1022, func(ap netip.AddrPort) string { return "EPRT " + ftpwire.FormatEPRT(ap) })
 			},
 		},
 		{
 			ID: "rfc2577/4/port-foreign-address-refused", RFC: "2577", Section: "4", Level: Should,
 			Title:       "the server does not connect to a third host named in PORT (bounce)",
 			Requirement: checkBoth,
+			Advisory:    true,
 			Tags:        []string{"port", "security", "bounce"}, Needs: []Feature{NeedIPv4, NeedForeignIP}, TLS: PlainOnly,
 			Run: func(ctx context.Context, env *Env) error {
 				return bounceAttempt(ctx, env, func(ap netip.AddrPort) string { return "PORT " + ftpwire.FormatPORT(ap) })
@@ -168,9 +160,46 @@ func rfc2577Cases() []Case {
 			ID: "rfc2577/4/eprt-foreign-address-refused", RFC: "2577", Section: "4", Level: Should,
 			Title:       "the server does not connect to a third host named in EPRT (bounce)",
 			Requirement: checkBoth,
+			Advisory:    true,
 			Tags:        []string{"eprt", "security", "bounce"}, Needs: []Feature{NeedForeignIP}, TLS: PlainOnly,
 			Run: func(ctx context.Context, env *Env) error {
 				return bounceAttempt(ctx, env, func(ap netip.AddrPort) string { return "EPRT " + ftpwire.FormatEPRT(ap) })
+			},
+		},
+		{
+			ID: "rfc2577/7/user-unknown-same-reply", RFC: "2577", Section: "7", Level: Should, Advisory: true,
+			Title:       "USER answers an unknown user name as it answers a valid one (no user-name enumeration)",
+			Requirement: `In order to prevent a malicious client from determining valid usernames on a server, it is suggested that a server always return 331 to the USER command and then reject the combination of username and password for an invalid username.`,
+			Tags:        []string{"login", "security"},
+			Run: func(ctx context.Context, env *Env) error {
+				if env.Target.Anonymous() {
+					return Skipf("needs a named login to compare with (the target logs in anonymously, a public name)")
+				}
+				// Each USER on a fresh connection, in the same state: the control is the valid name.
+				ask := func(user string) (ftpwire.Reply, error) {
+					c, err := env.Connect(ctx)
+					if err != nil {
+						return ftpwire.Reply{}, err
+					}
+					return c.Cmd(ctx, "USER "+user)
+				}
+				known, err := ask(env.Target.User)
+				if err != nil {
+					return err
+				}
+				if known.Code != 331 {
+					return Skipf("USER %s answered %s: the valid name needs no password, so there is nothing to compare", env.Target.User, quote(known))
+				}
+				unknown := "ftpspec-nouser-" + env.nonce
+				r, err := ask(unknown)
+				if err != nil {
+					return err
+				}
+				if r.Code != known.Code {
+					return Violatef(fmt.Sprintf("the same reply code as for the valid name (%d)", known.Code),
+						"USER %s (valid) answered %s, USER %s (unknown) answered %s: the reply tells which names exist", env.Target.User, quote(known), unknown, quote(r))
+				}
+				return nil
 			},
 		},
 		{
@@ -178,6 +207,9 @@ func rfc2577Cases() []Case {
 			Title:       "after a few failed logins the server closes the connection, sending 421 first",
 			Requirement: `Before closing the control connection the server must send a return code of 421 ("Service not available, closing control connection." [PR85]) to the client.`,
 			Tags:        []string{"login", "security"},
+			// Bound by the server's own delays: RFC 2577 §5 suggests one of 5 s per failure, and
+			// some servers (Pure-FTPd) make each longer than the last.
+			Budget: func(Options) time.Duration { return 90 * time.Second },
 			Run: func(ctx context.Context, env *Env) error {
 				if env.Target.Anonymous() {
 					return Skipf("anonymous logins accept any password")
@@ -210,7 +242,10 @@ func rfc2577Cases() []Case {
 						return fmt.Errorf("setup: a wrong password was accepted: %s", quote(r))
 					}
 				}
-				return Violatef("the connection closed (with 421) after a small number (3-5) of failed logins", "still open after 6 failed attempts")
+				// Limiting the attempts is a suggestion ("it is suggested that servers limit the
+				// number of attempts"); only the 421 before a close is a "must".
+				return &Violation{Expected: []string{"the connection closed (with 421) after a small number (3-5) of failed logins"},
+					Actual: "still open after 6 failed attempts", Advisory: true}
 			},
 		},
 	}
@@ -346,7 +381,7 @@ func bounceAttempt(ctx context.Context, env *Env, cmd func(netip.AddrPort) strin
 		return err
 	}
 	if strings.HasPrefix(line, "EPRT") {
-		if err := unsupportedIfUnknown(r, "EPRT"); err != nil {
+		if err := c.unsupportedIfUnknown(r, "EPRT"); err != nil {
 			return err
 		}
 	}
@@ -365,5 +400,62 @@ func bounceAttempt(ctx context.Context, env *Env, cmd func(netip.AddrPort) strin
 		dc.Close()
 		return Violatef("no data connection to a third host", "the server connected from %s to %s, the address %s named", dc.peer, l.Addr, verbOf(line))
 	}
+	return nil
+}
+
+// privilegedBounce names port 1023 of the client's own address in PORT/EPRT and observes the
+// mechanism: where it can, it listens there and sends LIST, and what counts is whether a
+// connection arrives, not the first digit of a reply (a server that accepts, tries to connect,
+// then answers 425 did open a connection to a privileged port).
+func privilegedBounce(ctx context.Context, c *Ctrl, port uint16, cmd func(netip.AddrPort) string) error {
+	env := c.env
+	ap := netip.AddrPortFrom(c.LocalAddr().Addr(), port)
+	var l *Listener
+	if ln, err := net.ListenTCP("tcp", net.TCPAddrFromAddrPort(ap)); err == nil {
+		env.track(ln)
+		l = &Listener{ln: ln, ctrl: c, Addr: ap}
+		env.Note("listening on %s to see whether the server connects there", ap)
+		defer l.Close()
+	} else {
+		env.Note("cannot listen on %s (%v): judging by the reply alone", ap, err)
+	}
+	line := cmd(ap)
+	r, err := c.Cmd(ctx, line)
+	if err != nil {
+		return err
+	}
+	if err := c.unsupportedIfUnknown(r, verbOf(line)); err != nil {
+		return err
+	}
+	if r.Class() != 2 {
+		return nil // refused at once
+	}
+	if l == nil {
+		return &Violation{Expected: []string{"a refusal (504 suggested) of " + verbOf(line) + " naming a port below 1024"},
+			Actual: quote(r) + " (whether the server then connects could not be observed)", Advisory: true}
+	}
+	env.Note("%s accepted; sending LIST and watching %s", verbOf(line), ap)
+	if err := c.Send(ctx, "LIST"); err != nil {
+		return err
+	}
+	dc, err := l.Accept(3 * time.Second)
+	if err != nil {
+		return err
+	}
+	// Read LIST's replies (a 1yz followed to its final reply) so the session stays paired.
+	rctx, cancel := context.WithTimeout(ctx, 3*time.Second)
+	defer cancel()
+	if dc != nil {
+		_, _ = readUntilClosed(dc, 2*time.Second)
+		dc.Close()
+	}
+	if lr, err := c.ReadReply(rctx); err == nil && lr.Class() == 1 {
+		_, _ = c.ReadReply(rctx)
+	}
+	if dc != nil {
+		return &Violation{Expected: []string{"no data connection to a port below 1024"},
+			Actual: fmt.Sprintf("the server accepted %s (%s) and connected from %s to %s", verbOf(line), quote(r), dc.peer, ap), Advisory: true}
+	}
+	env.Note("no connection arrived at %s: the server did not open a data connection there", ap)
 	return nil
 }

@@ -7,6 +7,8 @@ import (
 	"path"
 	"regexp"
 	"strings"
+
+	"github.com/ftpspec/ftpspec/internal/ftpwire"
 )
 
 // RFC 2640: UTF-8 pathnames and LANG. A server that does not advertise UTF8 (or LANG) does not
@@ -170,22 +172,25 @@ func rfc2640UTF8() []Case {
 				return Violatef("a UTF8 line", "%s", quote(r))
 			},
 		},
-		extListedCase("rfc2640/3.2/feat-lists-utf8", "2640", "3.2", "OPTS UTF8 ON is accepted, so FEAT lists UTF8",
+		extListedCase("rfc2640/3.2/feat-lists-utf8", "2640", "3.2", "a server claiming RFC 2640 (FEAT LANG) lists UTF8 in FEAT",
 			`Servers MUST support the UTF-8 feature in response to the FEAT command [RFC2389].`,
-			true, []string{"i18n", "ext:UTF8"}, nil, extLabel("UTF8"), "a UTF8 line",
+			false, []string{"i18n", "ext:UTF8"}, nil, extLabel("UTF8"), "a UTF8 line",
 			func(ctx context.Context, env *Env) (*Ctrl, string, error) {
 				c, err := env.Login(ctx)
 				if err != nil {
 					return nil, "", err
 				}
+				// "Servers" here are servers that implement RFC 2640; OPTS UTF8 ON is no RFC 2640
+				// command (it comes from a draft), so accepting it claims nothing. A server claims
+				// RFC 2640 when it advertises its LANG feature, or UTF-8 pathnames are shown to work.
+				if _, ok := env.Feat("LANG"); ok {
+					return c, "FEAT lists LANG, RFC 2640's other feature", nil
+				}
 				r, err := c.Cmd(ctx, "OPTS UTF8 ON")
 				if err != nil {
 					return nil, "", err
 				}
-				if r.Code != 200 {
-					return nil, "", Unsupportedf("OPTS UTF8 ON: %s (the server claims no UTF-8 mode)", quote(r))
-				}
-				return c, "OPTS UTF8 ON answered " + quote(r), nil
+				return nil, "", Unsupportedf("the server does not claim RFC 2640 (FEAT lists no LANG; OPTS UTF8 ON, answered %s, is not an RFC 2640 command)", quote(r))
 			}),
 	}
 }
@@ -220,14 +225,35 @@ func rfc2640Lang() []Case {
 			Title:       "LANG without an argument selects the default language (200)",
 			Requirement: `If omitted server-PI MUST use the server's default language.`,
 			Tags:        tags, Needs: lang,
-			Run: simpleExpect("LANG", 200),
+			Run: func(ctx context.Context, env *Env) error {
+				c, r, err := langSession(ctx, env)
+				if err != nil {
+					return err
+				}
+				if c == nil {
+					return Violatef("200 to LANG (before login, as RFC 2640 §4.1 says it should be sent, or after)", "%s", quote(r))
+				}
+				return nil
+			},
 		},
 		{
 			ID: "rfc2640/4.2/lang-case-insensitive", RFC: "2640", Section: "4.2", Level: Must,
 			Title:       "the LANG command word is case-insensitive",
 			Requirement: `The "lang" command word is case independent and may be specified in any character case desired.`,
 			Tags:        tags, Needs: lang,
-			Run: simpleExpect("lAnG", 200),
+			Run: func(ctx context.Context, env *Env) error {
+				// The control: "LANG" in upper case, in the same session state, must work first;
+				// otherwise the same refusal for both cases says nothing about case.
+				c, r, err := langSession(ctx, env)
+				if err != nil {
+					return err
+				}
+				if c == nil {
+					return Skipf("the control, LANG in upper case, is refused (%s): judged by rfc2640/4.2/lang-default", quote(r))
+				}
+				_, err = c.Expect(ctx, "lAnG", 200)
+				return err
+			},
 		},
 		{
 			ID: "rfc2640/4.2/lang-advertised-tag", RFC: "2640", Section: "4.2", Level: Must,
@@ -239,7 +265,7 @@ func rfc2640Lang() []Case {
 				if len(ts) == 0 {
 					return Skipf("FEAT LANG lists no tag (judged by rfc2640/4.3/lang-feat-line)")
 				}
-				c, err := env.Login(ctx)
+				c, err := langCtrl(ctx, env)
 				if err != nil {
 					return err
 				}
@@ -263,7 +289,7 @@ func rfc2640Lang() []Case {
 						return Skipf("the server lists a private-use tag %q", t)
 					}
 				}
-				c, err := env.Login(ctx)
+				c, err := langCtrl(ctx, env)
 				if err != nil {
 					return err
 				}
@@ -277,7 +303,7 @@ func rfc2640Lang() []Case {
 			Requirement: `A 501 response SHOULD be sent if the argument to the "Lang" command is not syntactically correct.`,
 			Tags:        tags, Needs: lang,
 			Run: func(ctx context.Context, env *Env) error {
-				c, err := env.Login(ctx)
+				c, err := langCtrl(ctx, env)
 				if err != nil {
 					return err
 				}
@@ -333,12 +359,16 @@ func rfc2640Lang() []Case {
 					return Skipf("FEAT LANG lists no tag")
 				}
 				pickTag := ts[len(ts)-1]
-				c, err := env.Login(ctx)
+				c, err := langCtrl(ctx, env)
 				if err != nil {
 					return err
 				}
-				if _, err := c.Expect(ctx, "LANG "+pickTag, 200); err != nil {
+				if r, err := c.Cmd(ctx, "LANG "+pickTag); err != nil {
 					return err
+				} else if r.Code != 200 {
+					// The rule is about the asterisk after a successful LANG; a refused LANG is
+					// judged by rfc2640/4.2/lang-advertised-tag.
+					return Skipf("the set-up LANG %s was refused (%s): the asterisk rule is never reached", pickTag, quote(r))
 				}
 				_, lines, err := extFeat(ctx, c)
 				if err != nil {
@@ -390,4 +420,40 @@ func rfc2640Lang() []Case {
 				return c, "LANG answered " + quote(r), nil
 			}),
 	}
+}
+
+// langSession opens a control connection in the state RFC 2640 §4.1 describes for LANG, before
+// authentication ("it SHOULD be presented prior to authentication"), and sends LANG. A server that
+// wants a login first (530) gets one and LANG again. It returns the connection where LANG was
+// answered 200, or nil with the last reply when it never was.
+func langSession(ctx context.Context, env *Env) (*Ctrl, ftpwire.Reply, error) {
+	c, err := env.Connect(ctx)
+	if err != nil {
+		return nil, ftpwire.Reply{}, err
+	}
+	r, err := c.Cmd(ctx, "LANG")
+	if err != nil || r.Code == 200 {
+		return c, r, err
+	}
+	env.Note("LANG before login answered %s: logging in and trying again", quote(r))
+	if err := c.LoginOnly(ctx); err != nil {
+		return nil, r, err
+	}
+	if r, err = c.Cmd(ctx, "LANG"); err != nil || r.Code == 200 {
+		return c, r, err
+	}
+	return nil, r, nil
+}
+
+// langCtrl is langSession for cases whose precondition is a working LANG: when LANG is never
+// answered 200, the case is skipped with the reason (lang-default judges that).
+func langCtrl(ctx context.Context, env *Env) (*Ctrl, error) {
+	c, r, err := langSession(ctx, env)
+	if err != nil {
+		return nil, err
+	}
+	if c == nil {
+		return nil, Skipf("LANG is refused before and after login (%s): judged by rfc2640/4.2/lang-default", quote(r))
+	}
+	return c, nil
 }

@@ -70,7 +70,7 @@ func rfc7151Cases() []Case {
 		{
 			ID: "rfc7151/3.1/host-port-501", RFC: "7151", Section: "3.1", Level: Must,
 			Title:       "HOST with a port number is answered 501",
-			Requirement: `For example, the server-PI MUST respond with a 501 reply if the client sends a HOST command with syntax like either of the following examples:`,
+			Requirement: `For example, the server-PI MUST respond with a 501 reply if the client sends a HOST command with syntax like either of the following examples: HOST 192.0.2.1:2112 HOST [2001:db8::c000:201]:2112`,
 			Tags:        tags, Needs: host,
 			Run: func(ctx context.Context, env *Env) error {
 				for _, arg := range []string{"192.0.2.1:2112", "[2001:db8::c000:201]:2112"} {
@@ -135,7 +135,7 @@ func rfc7151Cases() []Case {
 		{
 			ID: "rfc7151/3.3/host-error-keeps-session", RFC: "7151", Section: "3.3", Level: Must,
 			Title:       "after a refused HOST the server ignores it (login works) or closes the connection",
-			Requirement: `In all such cases, the server-FTP process MUST do one of the following:`,
+			Requirement: `In all such cases, the server-FTP process MUST do one of the following: a. Ignore the HOST command and act as if a HOST command had not been sent. A user-FTP process MAY then send a subsequent HOST command with a different hostname. b. Close the connection.`,
 			Tags:        tags, Needs: host,
 			Run: func(ctx context.Context, env *Env) error {
 				c, r, err := extHostFirst(ctx, env, "HOST 192.0.2.1:2112")

@@ -354,7 +354,7 @@ func rfc959Files() []Case {
 				if err != nil {
 					return err
 				}
-				if err := unsupportedIfUnknown(t.Prelim, "APPE"); err != nil {
+				if err := c.unsupportedIfUnknown(t.Prelim, "APPE"); err != nil {
 					return err
 				}
 				if !t.OK() {
@@ -383,7 +383,7 @@ func rfc959Files() []Case {
 				if err != nil {
 					return err
 				}
-				if err := unsupportedIfUnknown(t.Prelim, "APPE"); err != nil {
+				if err := c.unsupportedIfUnknown(t.Prelim, "APPE"); err != nil {
 					return err
 				}
 				if !t.OK() {
@@ -486,7 +486,7 @@ func rfc959Files() []Case {
 		{
 			ID: "rfc959/3.2/data-closed-after-transfer", RFC: "959", Section: "3.2", Level: Must,
 			Title:       "the server closes the data connection to end a stream-mode download",
-			Requirement: `The server MUST close the data connection under the following conditions:`,
+			Requirement: `The server MUST close the data connection under the following conditions: 1. The server has completed sending data in a transfer mode that requires a close to indicate EOF.`,
 			Tags:        []string{"transfer"}, Needs: w,
 			Run: func(ctx context.Context, env *Env) error {
 				c, name, data, err := loginAndFile(ctx, env, "f", 5000)
@@ -560,7 +560,7 @@ func rfc959Files() []Case {
 				if err != nil {
 					return err
 				}
-				if err := unsupportedIfUnknown(r, "ABOR"); err != nil {
+				if err := c.unsupportedIfUnknown(r, "ABOR"); err != nil {
 					return err
 				}
 				// §5.4 lists 225 and 226 for ABOR; both say the abort was processed.
@@ -605,7 +605,7 @@ func rfc959Files() []Case {
 				if err != nil {
 					return err
 				}
-				if err := unsupportedIfUnknown(r, "REIN"); err != nil {
+				if err := c.unsupportedIfUnknown(r, "REIN"); err != nil {
 					return err
 				}
 				if r.Code == 120 {

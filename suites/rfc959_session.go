@@ -91,12 +91,10 @@ func rfc959Session() []Case {
 					return err
 				}
 				for _, line := range []string{"XYZZY", "TYPE", "MODE", "CWD", "RETR", "PORT 1,2", "NOOP extra-argument", "SIZE"} {
-					cctx, cancel := context.WithTimeout(ctx, 5*time.Second)
-					r, err := c.Cmd(cctx, line)
-					cancel()
-					if errors.Is(err, context.DeadlineExceeded) {
-						return Violatef("a reply to "+line, "no reply within 5s")
+					if err := c.Send(ctx, line); err != nil {
+						return err
 					}
+					r, err := c.awaitReply(ctx, line, silenceWait)
 					if err != nil {
 						return err
 					}

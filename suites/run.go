@@ -53,10 +53,18 @@ type Options struct {
 	DeclaredRange PortRange
 	// ForeignAddr is a local address that plays another host. Default 127.0.0.2.
 	ForeignAddr netip.Addr
+	// ExhaustMax bounds how many passive ports (and so sessions) a case may hold at once against
+	// the server: the range-exhaustion case runs only when the declared range fits. Default
+	// DefaultExhaustMax.
+	ExhaustMax int
 	// Progress, when set, is called with each result as it is decided (from several goroutines,
 	// one call at a time).
 	Progress func(reports.CaseResult)
 }
+
+// DefaultExhaustMax is the default Options.ExhaustMax: never more simultaneous sessions than this
+// against a server that may be shared, unless the user asks (--exhaust-max).
+const DefaultExhaustMax = 64
 
 // PortRange is an inclusive range of TCP ports.
 type PortRange struct{ Lo, Hi int }
@@ -146,6 +154,17 @@ type runState struct {
 
 	deadMu sync.Mutex
 	dead   string // "server stopped answering after <case>"
+
+	ev    evidence // what the cases learned about the server (implemented commands, findings)
+	nran  int      // cases that ran (not skipped), for the transcript audit
+	ranMu sync.Mutex
+}
+
+// ran is the number of cases that have run so far.
+func (s *runState) ran() int {
+	s.ranMu.Lock()
+	defer s.ranMu.Unlock()
+	return s.nran
 }
 
 // Run runs cases against opts.Target and returns the graded results with the server profile.
@@ -164,6 +183,9 @@ func Run(ctx context.Context, cases []Case, opts Options) (*reports.Conformance,
 	}
 	if !opts.ForeignAddr.IsValid() {
 		opts.ForeignAddr = netip.MustParseAddr("127.0.0.2")
+	}
+	if opts.ExhaustMax <= 0 {
+		opts.ExhaustMax = DefaultExhaustMax
 	}
 	for _, c := range cases {
 		if err := c.validate(); err != nil {
@@ -194,9 +216,18 @@ func Run(ctx context.Context, cases []Case, opts Options) (*reports.Conformance,
 			break
 		}
 	}
+	var audits []job
+	for _, c := range cases {
+		if c.Audit {
+			audits = append(audits, job{c: c, mode: modes[0], label: modes[0]})
+		}
+	}
 	for mi, mode := range modes {
 		var jobs []job
 		for _, c := range cases {
+			if c.Audit {
+				continue
+			}
 			j := job{c: c, mode: mode, label: mode}
 			switch c.TLS {
 			case OwnTLS:
@@ -221,6 +252,8 @@ func Run(ctx context.Context, cases []Case, opts Options) (*reports.Conformance,
 		}
 		out.Cases = append(out.Cases, s.runJobs(ctx, jobs, report)...)
 	}
+	// The transcript audits grade what every case above showed, so they run last, alone.
+	out.Cases = append(out.Cases, s.runJobs(ctx, audits, report)...)
 	s.finishProfile()
 	out.Recount()
 	return out, ctx.Err()
@@ -294,8 +327,17 @@ func (s *runState) runOne(ctx context.Context, j job) reports.CaseResult {
 	}
 
 	env := newEnv(c.ID, s, j.mode)
+	if !c.Audit {
+		s.ranMu.Lock()
+		s.nran++
+		s.ranMu.Unlock()
+	}
 	start := time.Now()
-	cctx, cancel := context.WithTimeout(ctx, s.opts.Timeout)
+	budget := s.opts.Timeout
+	if c.Budget != nil {
+		budget = max(budget, c.Budget(s.opts))
+	}
+	cctx, cancel := context.WithTimeout(ctx, budget)
 	err := runSafely(cctx, c, env)
 	timedOut := cctx.Err() == context.DeadlineExceeded && ctx.Err() == nil
 	cancel()
@@ -307,7 +349,7 @@ func (s *runState) runOne(ctx context.Context, j job) reports.CaseResult {
 
 	o, expected, actual, reason := Classify(c, err, s.opts.Strict)
 	if o == reports.Error && timedOut {
-		reason = fmt.Sprintf("timed out after %s: %s", s.opts.Timeout, reason)
+		reason = fmt.Sprintf("timed out after %s: %s", budget, reason)
 	}
 	res.Expected, res.Actual = expected, actual
 	if o == reports.Error || o == reports.Fail {
@@ -529,8 +571,12 @@ func (s *runState) probe(ctx context.Context, mode string) error {
 		for _, f := range parseFeat(r) {
 			p.Feat = append(p.Feat, f.line)
 			s.feat[f.label] = f.params
+			for _, v := range featVerbs(f.label) {
+				s.ev.noteImplemented("", v, "advertised in FEAT ("+f.line+")")
+			}
 		}
 	}
+	s.probeExtended(pctx, c)
 	if r, err := c.Cmd(pctx, "PASV"); err == nil && r.Code == 227 {
 		if ap, err := ftpwire.ParsePASV(r.Text()); err == nil {
 			p.PassiveAddress = ap.Addr().String()
@@ -586,6 +632,7 @@ func (s *runState) finishProfile() {
 		s.profile.PassivePorts = append(s.profile.PassivePorts, int(p))
 	}
 	slices.Sort(s.profile.PassivePorts)
+	s.profile.Commands = s.ev.snapshot()
 	if s.profile.PassiveAddress == "" {
 		for a := range s.ports.addrs {
 			s.profile.PassiveAddress = a.String()
@@ -617,4 +664,20 @@ func parseFeat(r ftpwire.Reply) []featLine {
 		out = append(out, featLine{line: l, label: strings.ToUpper(label), params: params})
 	}
 	return out
+}
+
+// probeExtended tries EPSV and EPRT with valid arguments, once per run, when FEAT does not
+// advertise them: a server that uses a command successfully implements it, and every case then
+// grades its 500 to a bad argument as a refusal, not as "unsupported" (Ctrl.Cmd records the
+// evidence).
+func (s *runState) probeExtended(ctx context.Context, c *Ctrl) {
+	if _, ok := s.ev.implemented(c.env.Mode, "EPSV"); !ok {
+		_, _ = c.Cmd(ctx, "EPSV")
+	}
+	if _, ok := s.ev.implemented(c.env.Mode, "EPRT"); !ok {
+		if l, err := c.Listen(netip.Addr{}); err == nil {
+			_, _ = c.Cmd(ctx, "EPRT "+ftpwire.FormatEPRT(l.Addr))
+			l.Close()
+		}
+	}
 }

@@ -21,7 +21,9 @@ func TestClassify(t *testing.T) {
 	must := Case{ID: "rfc959/1/x", Level: Must}
 	should := Case{ID: "rfc959/1/x", Level: Should}
 	may := Case{ID: "rfc959/1/x", Level: May}
+	advisory := Case{ID: "rfc2577/8/x", Level: Should, Advisory: true}
 	v := &Violation{Expected: []string{"200"}, Actual: "500"}
+	observation := &Violation{Expected: []string{"200"}, Actual: "500", Advisory: true}
 	tests := []struct {
 		name   string
 		c      Case
@@ -37,6 +39,10 @@ func TestClassify(t *testing.T) {
 		{"MAY violation warns, even strict", may, v, true, reports.Warn},
 		{"downgraded MUST violation warns", must, v.Downgrade(Should), false, reports.Warn},
 		{"downgrade never raises", should, v.Downgrade(Must), false, reports.Warn},
+		{"advisory case: an observation, not a failure", advisory, v, false, reports.Advisory},
+		{"advisory case: strict does not make it fail", advisory, v, true, reports.Advisory},
+		{"advisory violation in a MUST case", must, observation, true, reports.Advisory},
+		{"advisory case passes when nothing is found", advisory, nil, true, reports.Pass},
 		{"skip", must, Skipf("no foreign address"), false, reports.Skip},
 		{"unsupported", must, Unsupportedf("no EPSV"), false, reports.Unsupported},
 		{"anything else is the harness", must, errors.New("connection reset"), false, reports.Error},
@@ -46,7 +52,7 @@ func TestClassify(t *testing.T) {
 			o, exp, act, reason := Classify(tc.c, tc.err, tc.strict)
 			assert.Equal(t, tc.want, o)
 			switch o {
-			case reports.Fail, reports.Warn:
+			case reports.Fail, reports.Warn, reports.Advisory:
 				assert.Equal(t, "200", exp)
 				assert.Equal(t, "500", act)
 			case reports.Skip:

@@ -22,9 +22,11 @@ func (f FaultCheck) OK() bool {
 }
 
 // Caught reports whether a result noticed a fault. Unsupported counts: a MAY-level case whose
-// feature the fault removes (an atomic upload, say) says so with unsupported.
+// feature the fault removes (an atomic upload, say) says so with unsupported. Advisory counts: the
+// security faults (a stranger served a passive port, a bounce) are observations, not failures,
+// but an observation reported is a fault caught.
 func Caught(o reports.Outcome) bool {
-	return o == reports.Fail || o == reports.Warn || o == reports.Unsupported || o == reports.XFail
+	return o == reports.Fail || o == reports.Warn || o == reports.Advisory || o == reports.Unsupported || o == reports.XFail
 }
 
 // CheckFault grades a conformance result against a fault's catalogue entry. caughtBy may hold

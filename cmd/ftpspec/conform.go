@@ -19,7 +19,7 @@ type conformFlags struct {
 	target, tls, expect, pasv, label, foreign string
 	run, skip                                 []string
 	list, strict, verbose                     bool
-	parallel                                  int
+	parallel, exhaustMax                      int
 	timeout                                   time.Duration
 	out                                       outputs
 }
@@ -49,6 +49,7 @@ func newConformCmd(stdout, stderr io.Writer) *cobra.Command {
 	f.StringVar(&cf.expect, "expect", "", "expectations YAML: known deviations reported as xfail")
 	f.StringVar(&cf.pasv, "pasv-ports", "", "the server's declared passive port range LO-HI (checked: every port must be inside)")
 	f.StringVar(&cf.label, "label", "", "a name for this run in reports (default: host:port)")
+	f.IntVar(&cf.exhaustMax, "exhaust-max", suites.DefaultExhaustMax, "the most passive ports (one session each) a case may hold at once: the range-exhaustion case runs when the --pasv-ports range fits")
 	f.StringVar(&cf.foreign, "foreign-addr", "127.0.0.2", "local address that plays another host in foreign-IP cases")
 	f.BoolVarP(&cf.verbose, "verbose", "v", false, "print every case, not only the ones that did not pass")
 	cf.out.register(f, true)
@@ -65,6 +66,9 @@ func runConform(cmd *cobra.Command, cf conformFlags, stdout, stderr io.Writer) e
 	}
 	if cf.parallel < 1 {
 		return usageErr(fmt.Errorf("--parallel %d: must be at least 1", cf.parallel))
+	}
+	if cf.exhaustMax < 1 {
+		return usageErr(fmt.Errorf("--exhaust-max %d: must be at least 1", cf.exhaustMax))
 	}
 	foreign, err := netip.ParseAddr(cf.foreign)
 	if err != nil {
@@ -96,6 +100,7 @@ func runConform(cmd *cobra.Command, cf conformFlags, stdout, stderr io.Writer) e
 		Expectations:  expectations,
 		DeclaredRange: declared,
 		ForeignAddr:   foreign,
+		ExhaustMax:    cf.exhaustMax,
 		Progress: func(r reports.CaseResult) {
 			if cf.verbose || (r.Outcome != reports.Pass && r.Outcome != reports.Skip && r.Outcome != reports.Unsupported) {
 				fmt.Fprintf(stdout, "%-11s %s%s  %s\n", strings.ToUpper(string(r.Outcome)), r.ID, tlsSuffix(r.TLS), r.Title)
@@ -133,7 +138,7 @@ func runConform(cmd *cobra.Command, cf conformFlags, stdout, stderr io.Writer) e
 		run.Partial = true
 	}
 	t := conf.Totals
-	fmt.Fprintf(stdout, "\n%d cases: %d pass, %d fail, %d warn, %d unsupported, %d skip, %d error", len(conf.Cases), t.Pass, t.Fail, t.Warn, t.Unsupported, t.Skip, t.Error)
+	fmt.Fprintf(stdout, "\n%d cases: %d pass, %d fail, %d warn, %d advisory, %d unsupported, %d skip, %d error", len(conf.Cases), t.Pass, t.Fail, t.Warn, t.Advisory, t.Unsupported, t.Skip, t.Error)
 	if t.XFail+t.XPass > 0 {
 		fmt.Fprintf(stdout, ", %d xfail, %d xpass", t.XFail, t.XPass)
 	}

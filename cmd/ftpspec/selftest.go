@@ -34,7 +34,7 @@ func newSelftestCmd(stdout, stderr io.Writer) *cobra.Command {
 			"and by no unrelated MUST case. It prints the table and exits 1 if anything is not as it must be.",
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			faults := reference.Faults()
+			faults := append(reference.Faults(), reference.SampledFaults()...)
 			if len(only) > 0 {
 				faults = slices.DeleteFunc(faults, func(f reference.Fault) bool { return !slices.Contains(only, f.Name) })
 				if len(faults) == 0 {

@@ -323,6 +323,9 @@ func (c *Conn) DropTLS(ctx context.Context) error {
 	return nil
 }
 
+// Closed reports whether Close has been called.
+func (c *Conn) Closed() bool { return c.closed }
+
 // Close closes the connection. It does not send QUIT.
 func (c *Conn) Close() error {
 	if c.closed {
@@ -407,4 +410,29 @@ func addrPort(a net.Addr) netip.AddrPort {
 	}
 	ap, _ := netip.ParseAddrPort(a.String())
 	return ap
+}
+
+// Waiting reports whether the server has sent bytes that no reply read has consumed yet, looking
+// up to wait for them to arrive. A reply that arrives before a command is sent was not asked for:
+// a harness that does not look pairs it with the next command and grades the wrong thing.
+func (c *Conn) Waiting(ctx context.Context, wait time.Duration) (bool, error) {
+	if c.Buffered() > 0 {
+		return true, nil
+	}
+	if err := ctx.Err(); err != nil {
+		return false, err
+	}
+	if c.rend == len(c.rbuf) {
+		c.rpos, c.rend = 0, 0
+	}
+	if c.rpos == c.rend {
+		c.rpos, c.rend = 0, 0
+	}
+	_ = c.raw.SetReadDeadline(time.Now().Add(wait))
+	n, _ := c.nc.Read(c.rbuf[c.rend:])
+	_ = c.raw.SetReadDeadline(time.Time{})
+	c.rend += n
+	// Nothing arrived: a timeout, or the server closed the connection or broke it, which the
+	// next command finds out for itself.
+	return n > 0, nil
 }

@@ -382,3 +382,50 @@ func TestEndedContextDoesNotPoisonNextOp(t *testing.T) {
 		require.Equal(t, 200, r.Code)
 	}
 }
+
+// TestWaiting: bytes the server sent without being asked are seen before the next command, and
+// a quiet connection is reported quiet without losing a later reply.
+func TestWaiting(t *testing.T) {
+	addr := server(t, func(c net.Conn) {
+		io.WriteString(c, "220 hi\r\n")
+		r := bufio.NewReader(c)
+		for {
+			line, err := r.ReadString('\n')
+			if err != nil {
+				return
+			}
+			switch strings.TrimSpace(line) {
+			case "PASV":
+				io.WriteString(c, "227 Entering Passive Mode (127,0,0,1,4,1)\r\n")
+				time.Sleep(20 * time.Millisecond)
+				io.WriteString(c, "425 unsolicited\r\n")
+			default:
+				io.WriteString(c, "200 ok\r\n")
+			}
+		}
+	})
+	ctx := context.Background()
+	c, _, err := Dial(ctx, addr, Options{})
+	require.NoError(t, err)
+	defer c.Close()
+	r, err := c.Cmd(ctx, "NOOP")
+	require.NoError(t, err)
+	require.Equal(t, 200, r.Code)
+	waiting, err := c.Waiting(ctx, 50*time.Millisecond)
+	require.NoError(t, err)
+	assert.False(t, waiting, "nothing was sent after the reply")
+
+	r, err = c.Cmd(ctx, "PASV")
+	require.NoError(t, err)
+	require.Equal(t, 227, r.Code)
+	time.Sleep(100 * time.Millisecond)
+	waiting, err = c.Waiting(ctx, 2*time.Millisecond)
+	require.NoError(t, err)
+	require.True(t, waiting)
+	r, err = c.ReadReply(ctx)
+	require.NoError(t, err)
+	assert.Equal(t, 425, r.Code)
+	r, err = c.Cmd(ctx, "NOOP")
+	require.NoError(t, err)
+	assert.Equal(t, 200, r.Code, "the next command is paired with its own reply")
+}

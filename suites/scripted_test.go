@@ -1,0 +1,364 @@
+package suites
+
+import (
+	"context"
+	"fmt"
+	"net"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/ftpspec/ftpspec/internal/target"
+	"github.com/ftpspec/ftpspec/reports"
+)
+
+// A scripted FTP server: just enough of RFC 959 for the engine to log in, probe and run one case,
+// with hooks that reproduce one real server's behaviour each. It lets a test pin the engine's
+// verdict on a behaviour without needing the server that has it.
+
+type scriptSession struct {
+	conn     net.Conn
+	loggedIn bool
+	pasv     net.Listener
+	keepPasv bool // leave the pending passive listener open when the session ends
+	mu       sync.Mutex
+}
+
+func (s *scriptSession) reply(line string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	_, _ = s.conn.Write([]byte(line + "\r\n"))
+}
+
+// scriptHook answers a command in place of the defaults; handled false falls through to them.
+// split says the command arrived over more than one read.
+type scriptHook func(s *scriptSession, verb, arg string, split bool) (handled bool)
+
+type scriptServer struct {
+	ln   net.Listener
+	hook scriptHook
+	feat []string
+	wg   sync.WaitGroup
+}
+
+func startScripted(t *testing.T, feat []string, hook scriptHook) *scriptServer {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	require.NoError(t, err)
+	srv := &scriptServer{ln: ln, hook: hook, feat: feat}
+	srv.wg.Add(1)
+	go func() {
+		defer srv.wg.Done()
+		for {
+			c, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			srv.wg.Add(1)
+			go func() {
+				defer srv.wg.Done()
+				srv.serve(c)
+			}()
+		}
+	}()
+	t.Cleanup(func() { ln.Close(); srv.wg.Wait() })
+	return srv
+}
+
+func (srv *scriptServer) serve(c net.Conn) {
+	defer c.Close()
+	s := &scriptSession{conn: c}
+	defer func() {
+		if s.pasv != nil && !s.keepPasv {
+			s.pasv.Close()
+		}
+	}()
+	s.reply("220 scripted")
+	var buf []byte
+	reads := 0
+	b := make([]byte, 4096)
+	for {
+		_ = c.SetReadDeadline(time.Now().Add(30 * time.Second))
+		n, err := c.Read(b)
+		if err != nil {
+			return
+		}
+		reads++
+		buf = append(buf, b[:n]...)
+		for {
+			i := strings.IndexByte(string(buf), '\n')
+			if i < 0 {
+				break
+			}
+			line := strings.TrimRight(string(buf[:i]), "\r")
+			buf = buf[i+1:]
+			split := reads > 1
+			reads = 0
+			if len(buf) > 0 {
+				reads = 1
+			}
+			verb, arg, _ := strings.Cut(line, " ")
+			verb = strings.ToUpper(verb)
+			if srv.hook != nil && srv.hook(s, verb, arg, split) {
+				continue
+			}
+			if !srv.defaults(s, verb, arg) {
+				return
+			}
+		}
+	}
+}
+
+func (srv *scriptServer) defaults(s *scriptSession, verb, arg string) bool {
+	switch verb {
+	case "USER":
+		s.reply("331 password")
+	case "PASS":
+		s.loggedIn = true
+		s.reply("230 logged in")
+	case "SYST":
+		s.reply("215 UNIX Type: L8")
+	case "FEAT":
+		if len(srv.feat) == 0 {
+			s.reply("500 FEAT not understood")
+			break
+		}
+		s.reply("211-Features:\r\n " + strings.Join(srv.feat, "\r\n ") + "\r\n211 End")
+	case "TYPE", "NOOP":
+		s.reply("200 OK")
+	case "PASV":
+		if s.pasv != nil {
+			s.pasv.Close()
+		}
+		ln, err := net.Listen("tcp", "127.0.0.1:0")
+		if err != nil {
+			s.reply("425 cannot listen")
+			break
+		}
+		s.pasv = ln
+		p := ln.Addr().(*net.TCPAddr).Port
+		s.reply(fmt.Sprintf("227 Entering Passive Mode (127,0,0,1,%d,%d)", p/256, p%256))
+	case "EPRT":
+		if strings.HasPrefix(arg, "|1|") {
+			s.reply("200 EPRT OK")
+		} else {
+			s.reply("500 bad EPRT")
+		}
+	case "QUIT":
+		s.reply("221 bye")
+		return false
+	default:
+		s.reply("500 " + verb + " not understood")
+	}
+	return true
+}
+
+func scriptedOptions(t *testing.T, srv *scriptServer) Options {
+	t.Helper()
+	tg, err := target.Parse("ftp://test:test@" + srv.ln.Addr().String())
+	require.NoError(t, err)
+	return Options{Target: tg, Parallel: 2, Timeout: 20 * time.Second}
+}
+
+func caseByID(t *testing.T, id string) Case {
+	t.Helper()
+	for _, c := range All() {
+		if c.ID == id {
+			return c
+		}
+	}
+	t.Fatalf("no case %s", id)
+	return Case{}
+}
+
+func resultOf(t *testing.T, res *reports.Conformance, id string) reports.CaseResult {
+	t.Helper()
+	for _, r := range res.Cases {
+		if r.ID == id {
+			return r
+		}
+	}
+	t.Fatalf("no result for %s", id)
+	return reports.CaseResult{}
+}
+
+// TestEngineGradesByImplementationEvidence: a server whose EPRT works (FEAT lists it, |1| is
+// answered 200) but that answers 500 to an unknown protocol has EPRT; the 500 is a wrong code for
+// a refusal, not "unsupported". Without the evidence (no FEAT, EPRT always 500) it is unsupported.
+func TestEngineGradesByImplementationEvidence(t *testing.T) {
+	tests := []struct {
+		name string
+		feat []string
+		hook scriptHook
+		want reports.Outcome
+	}{
+		{"EPRT advertised and working", []string{"EPRT", "EPSV"}, nil, reports.Warn},
+		{"EPRT used successfully, not in FEAT", []string{"SIZE"}, nil, reports.Warn},
+		{"EPRT not implemented", nil, func(s *scriptSession, verb, _ string, _ bool) bool {
+			if verb == "EPRT" {
+				s.reply("500 EPRT not understood")
+				return true
+			}
+			return false
+		}, reports.Unsupported},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			srv := startScripted(t, tt.feat, tt.hook)
+			res, err := Run(context.Background(), []Case{caseByID(t, "rfc2428/2/eprt-unknown-protocol")}, scriptedOptions(t, srv))
+			require.NoError(t, err)
+			r := resultOf(t, res, "rfc2428/2/eprt-unknown-protocol")
+			assert.Equal(t, tt.want, r.Outcome, "%s %s %s", r.Expected, r.Actual, r.Reason)
+			if tt.want == reports.Unsupported {
+				assert.NotContains(t, res.Profile.Commands, "EPRT")
+			} else {
+				assert.Contains(t, res.Profile.Commands, "EPRT")
+			}
+		})
+	}
+}
+
+// TestEngineConfirmsSilence: a command split across segments that never gets a reply, while the
+// server answers the NOOP after it, is the server's failure (fail), not the harness's (error).
+func TestEngineConfirmsSilence(t *testing.T) {
+	srv := startScripted(t, []string{"EPSV"}, func(s *scriptSession, verb, _ string, split bool) bool {
+		return split // swallow a command that came in pieces, as ProFTPD does
+	})
+	opts := scriptedOptions(t, srv)
+	res, err := Run(context.Background(), []Case{caseByID(t, "rfc1123/4.1.2.10/command-split-across-reads")}, opts)
+	require.NoError(t, err)
+	r := resultOf(t, res, "rfc1123/4.1.2.10/command-split-across-reads")
+	assert.Equal(t, reports.Fail, r.Outcome, "%s %s %s", r.Expected, r.Actual, r.Reason)
+	assert.Contains(t, r.Actual, "NOOP sent")
+}
+
+// TestEngineUnsolicitedReply: a 425 sent unprompted after PASV (pyftpdlib does this when a foreign
+// connection reaches the passive port) is consumed before the next command, so that command gets
+// its own reply, and the transcript audit reports it.
+func TestEngineUnsolicitedReply(t *testing.T) {
+	srv := startScripted(t, []string{"EPSV"}, func(s *scriptSession, verb, _ string, _ bool) bool {
+		if verb == "SYST" {
+			s.reply("215 UNIX Type: L8")
+			go func() {
+				time.Sleep(50 * time.Millisecond)
+				s.reply("425 Rejected data connection from foreign address 127.0.0.2:4242.")
+			}()
+			return true
+		}
+		return false
+	})
+	pairing := Case{
+		ID: "rfc959/4.2/test-pairing", RFC: "959", Section: "4.2", Level: Must, Title: "pairing kept right",
+		Requirement: "test case: a command is paired with its own reply",
+		Run: func(ctx context.Context, env *Env) error {
+			c, err := env.Login(ctx)
+			if err != nil {
+				return err
+			}
+			if _, err := c.Expect(ctx, "SYST", 215); err != nil {
+				return err
+			}
+			time.Sleep(300 * time.Millisecond)
+			_, err = c.Expect(ctx, "NOOP", 200)
+			return err
+		},
+	}
+	res, err := Run(context.Background(), []Case{pairing, caseByID(t, "rfc959/5.4/no-unsolicited-replies")}, scriptedOptions(t, srv))
+	require.NoError(t, err)
+	p := resultOf(t, res, "rfc959/4.2/test-pairing")
+	assert.Equal(t, reports.Pass, p.Outcome, "%s %s %s", p.Expected, p.Actual, p.Reason)
+	a := resultOf(t, res, "rfc959/5.4/no-unsolicited-replies")
+	assert.Equal(t, reports.Warn, a.Outcome, "%s %s", a.Actual, a.Reason)
+	assert.Contains(t, a.Actual, "425 Rejected")
+	assert.Contains(t, a.Actual, "rfc959/4.2/test-pairing")
+	assert.Contains(t, a.Actual, "before NOOP")
+}
+
+// TestEngineLangInRFCState: a server that accepts LANG before login and refuses it after (as the
+// RFC 2640 §4.1 state allows) passes the LANG cases, which run before authentication.
+func TestEngineLangInRFCState(t *testing.T) {
+	srv := startScripted(t, []string{"LANG EN*;FR"}, func(s *scriptSession, verb, arg string, _ bool) bool {
+		if verb != "LANG" {
+			return false
+		}
+		switch {
+		case s.loggedIn:
+			s.reply("503 LANG must precede authentication")
+		case arg == "" || strings.EqualFold(arg, "en") || strings.EqualFold(arg, "fr"):
+			s.reply("200 language set")
+		case strings.ContainsAny(arg, "_!"):
+			s.reply("501 bad tag")
+		default:
+			s.reply("504 unsupported language")
+		}
+		return true
+	})
+	ids := []string{"rfc2640/4.2/lang-default", "rfc2640/4.2/lang-case-insensitive", "rfc2640/4.2/lang-advertised-tag",
+		"rfc2640/4.2/lang-unsupported-504", "rfc2640/4.2/lang-syntax-501", "rfc2640/4.1/lang-before-login"}
+	var cases []Case
+	for _, id := range ids {
+		cases = append(cases, caseByID(t, id))
+	}
+	res, err := Run(context.Background(), cases, scriptedOptions(t, srv))
+	require.NoError(t, err)
+	for _, id := range ids {
+		r := resultOf(t, res, id)
+		assert.Equal(t, reports.Pass, r.Outcome, "%s: %s %s %s", id, r.Expected, r.Actual, r.Reason)
+	}
+}
+
+// TestUserEnumerationAdvisory: 530 to an unknown user name where a valid one gets 331 reveals which
+// names exist: an advisory (RFC 2577 §7 suggests, it does not require), never a failure.
+func TestUserEnumerationAdvisory(t *testing.T) {
+	for _, tt := range []struct {
+		name    string
+		unknown string
+		want    reports.Outcome
+	}{
+		{"same reply", "331 password", reports.Pass},
+		{"530 for unknown names", "530 no such user", reports.Advisory},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			srv := startScripted(t, []string{"EPSV"}, func(s *scriptSession, verb, arg string, _ bool) bool {
+				if verb == "USER" && arg != "test" {
+					s.reply(tt.unknown)
+					return true
+				}
+				return false
+			})
+			res, err := Run(context.Background(), []Case{caseByID(t, "rfc2577/7/user-unknown-same-reply")}, scriptedOptions(t, srv))
+			require.NoError(t, err)
+			r := resultOf(t, res, "rfc2577/7/user-unknown-same-reply")
+			assert.Equal(t, tt.want, r.Outcome, "%s %s %s", r.Expected, r.Actual, r.Reason)
+			assert.Zero(t, res.Totals.Fail)
+		})
+	}
+}
+
+// TestPasvReleasedAfterSession: a passive listener that outlives its session is found by probing
+// its port after QUIT.
+func TestPasvReleasedAfterSession(t *testing.T) {
+	for _, tt := range []struct {
+		name string
+		keep bool
+		want reports.Outcome
+	}{
+		{"listener closed with the session", false, reports.Pass},
+		{"listener left open", true, reports.Warn},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			srv := startScripted(t, []string{"EPSV"}, func(s *scriptSession, verb, _ string, _ bool) bool {
+				s.keepPasv = tt.keep
+				return false
+			})
+			res, err := Run(context.Background(), []Case{caseByID(t, "rfc959/3.2/pasv-released-after-session")}, scriptedOptions(t, srv))
+			require.NoError(t, err)
+			r := resultOf(t, res, "rfc959/3.2/pasv-released-after-session")
+			assert.Equal(t, tt.want, r.Outcome, "%s %s %s", r.Expected, r.Actual, r.Reason)
+		})
+	}
+}
