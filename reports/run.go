@@ -23,7 +23,7 @@ type Run struct {
 	Partial     bool         `json:"partial,omitempty"` // the run was interrupted; what is here is true but incomplete
 	Conformance *Conformance `json:"conformance,omitempty"`
 	Load        *Load        `json:"load,omitempty"`
-	Lab         *Lab         `json:"lab,omitempty"` // the NAT lab's network and findings (ftpspec lab nat)
+	Lab         *Lab         `json:"lab,omitempty"`   // the NAT lab's network and findings (ftpspec lab nat)
 	Bench       *Bench       `json:"bench,omitempty"` // servers side by side with the machine's ceiling (ftpspec bench)
 }
 
