@@ -2,10 +2,15 @@
 GO      ?= go
 BIN     := bin/ftpspec
 OUT     := out
-VERSION := $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
-LDFLAGS := -X main.version=$(VERSION)
+# Stamped into every build (ftpspec version; the run document's tool field). Override any of them.
+VERSION ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
+COMMIT  ?= $(shell git rev-parse HEAD 2>/dev/null)$(shell git diff --quiet HEAD 2>/dev/null || echo +dirty)
+DATE    ?= $(shell date -u +%Y-%m-%dT%H:%M:%SZ)
+LDFLAGS := -X main.version=$(VERSION) -X main.commit=$(COMMIT) -X main.date=$(DATE)
+# The container image `make image` builds and deploy/kubernetes runs (push it with podman push).
+IMAGE   ?= ghcr.io/ftpspec/ftpspec
 
-.PHONY: build run test deps vet race selftest bench interop load-6k fuzz report-check clean
+.PHONY: build run test deps vet race selftest bench interop load-6k fuzz report-check clean release release-check image image-check
 
 build:
 	$(GO) build -ldflags "$(LDFLAGS)" -o $(BIN) ./cmd/ftpspec
@@ -56,5 +61,18 @@ fuzz:
 report-check: build
 	scripts/report-check.sh
 
+# Static binaries for linux, darwin and windows on amd64 and arm64, stamped, archived, with
+# SHA256SUMS, in dist/ (scripts/release.sh says how, and why).
+release:
+	VERSION=$(VERSION) COMMIT=$(COMMIT) DATE=$(DATE) scripts/release.sh
+
+# The container image: the static linux binary in a FROM scratch image (Containerfile), with podman
+# or docker, tagged $(IMAGE):$(VERSION) and $(IMAGE):latest. image-check builds it and checks it.
+image:
+	VERSION=$(VERSION) COMMIT=$(COMMIT) DATE=$(DATE) IMAGE=$(IMAGE) scripts/image.sh build
+
+image-check:
+	VERSION=$(VERSION) COMMIT=$(COMMIT) DATE=$(DATE) IMAGE=$(IMAGE) scripts/image.sh check
+
 clean:
-	rm -rf bin $(OUT)
+	rm -rf bin $(OUT) dist
