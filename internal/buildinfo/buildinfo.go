@@ -109,3 +109,25 @@ func (i Info) String() string {
 	}
 	return fmt.Sprintf("%s (commit %s, built %s, %s %s/%s)", i.Version, commit, date, i.Go, runtime.GOOS, runtime.GOARCH)
 }
+
+// ReadModule is Read for a binary whose main module may be another one: a server author's test
+// binary that imports ftpspec as a library. The version is the one of module path (the main
+// module or a dependency); commit and date are known only when path is the main module.
+func ReadModule(path string) Info {
+	bi, ok := debug.ReadBuildInfo()
+	if !ok || bi.Main.Path == path {
+		return resolve(Stamped{}, bi)
+	}
+	info := Info{Version: "dev", Go: bi.GoVersion}
+	for _, m := range bi.Deps {
+		if m.Path == path {
+			if m.Replace != nil && m.Replace.Version != "" {
+				m = m.Replace
+			}
+			if m.Version != "" && m.Version != "(devel)" {
+				info.Version = m.Version
+			}
+		}
+	}
+	return info
+}
