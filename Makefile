@@ -66,6 +66,15 @@ report-check: build
 release:
 	VERSION=$(VERSION) COMMIT=$(COMMIT) DATE=$(DATE) scripts/release.sh
 
+# .goreleaser.yaml (used to publish tagged releases) checked, and a snapshot release built with it
+# into dist/ (the same names as make release). Installs goreleaser from the Go module proxy when it
+# is missing, a long compile: outside .ci/run, see the README.
+GORELEASER ?= $(shell command -v goreleaser || echo $$($(GO) env GOPATH)/bin/goreleaser)
+release-check:
+	@[ -x "$(GORELEASER)" ] || $(GO) install github.com/goreleaser/goreleaser/v2@v2.17.0
+	$(GORELEASER) check
+	$(GORELEASER) release --snapshot --clean --skip=publish
+
 # The container image: the static linux binary in a FROM scratch image (Containerfile), with podman
 # or docker, tagged $(IMAGE):$(VERSION) and $(IMAGE):latest. image-check builds it and checks it.
 image:
