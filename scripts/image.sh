@@ -45,14 +45,15 @@ cleanup() {
 trap cleanup EXIT
 
 build() {
-  local ctx=$work/context
-  mkdir -p "$ctx"
+  local ctx=$work/context root=$work/root
+  mkdir -p "$ctx" "$root/tmp"
   CGO_ENABLED=0 GOOS=linux GOARCH=$ARCH go build -trimpath -buildvcs=false \
     -ldflags "-s -w -X main.version=$VERSION -X main.commit=$COMMIT -X main.date=$DATE" \
-    -o "$ctx/ftpspec" ./cmd/ftpspec
-  mkdir -m 1777 "$ctx/tmp"
-  chmod 1777 "$ctx/tmp" # whatever the umask did
-  $tool build --quiet -f Containerfile --platform "linux/$ARCH" \
+    -o "$root/ftpspec" ./cmd/ftpspec
+  chmod 0755 "$root/ftpspec"
+  chmod 1777 "$root/tmp"
+  tar -C "$root" --owner=0 --group=0 --numeric-owner -cf "$ctx/rootfs.tar" ftpspec tmp
+  $tool build --quiet --no-cache -f Containerfile --platform "linux/$ARCH" \
     --build-arg "VERSION=$VERSION" --build-arg "COMMIT=$COMMIT" --build-arg "DATE=$DATE" \
     -t "$IMAGE:$tag" -t "$IMAGE:latest" "$ctx" >/dev/null
   echo "image: built $IMAGE:$tag and $IMAGE:latest with $tool ($($tool image inspect --format '{{.Size}}' "$IMAGE:$tag") bytes) in $((SECONDS - start)) s"
