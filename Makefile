@@ -2,10 +2,15 @@
 GO      ?= go
 BIN     := bin/ftpspec
 OUT     := out
-VERSION := $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
-LDFLAGS := -X main.version=$(VERSION)
+# Stamped into every build (ftpspec version; the run document's tool field). Override any of them.
+VERSION ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
+COMMIT  ?= $(shell git rev-parse HEAD 2>/dev/null)$(shell git diff --quiet HEAD 2>/dev/null || echo +dirty)
+DATE    ?= $(shell date -u +%Y-%m-%dT%H:%M:%SZ)
+LDFLAGS := -X main.version=$(VERSION) -X main.commit=$(COMMIT) -X main.date=$(DATE)
+# The container image `make image` builds and deploy/kubernetes runs (push it with podman push).
+IMAGE   ?= ghcr.io/ftpspec/ftpspec
 
-.PHONY: build run test deps vet race selftest bench bench-peers interop load-6k fuzz report-check lab clean
+.PHONY: build run test deps vet race selftest bench bench-peers interop load-6k fuzz report-check lab clean release release-check image image-check
 
 build:
 	$(GO) build -ldflags "$(LDFLAGS)" -o $(BIN) ./cmd/ftpspec
@@ -70,5 +75,27 @@ report-check: build
 lab: build
 	scripts/lab.sh
 
+# Static binaries for linux, darwin and windows on amd64 and arm64, stamped, archived, with
+# SHA256SUMS, in dist/ (scripts/release.sh says how, and why).
+release:
+	VERSION=$(VERSION) COMMIT=$(COMMIT) DATE=$(DATE) scripts/release.sh
+
+# .goreleaser.yaml (used to publish tagged releases) checked, and a snapshot release built with it
+# into dist/ (the same names as make release). Installs goreleaser from the Go module proxy when it
+# is missing, a long compile: outside .ci/run, see the README.
+GORELEASER ?= $(shell command -v goreleaser || echo $$($(GO) env GOPATH)/bin/goreleaser)
+release-check:
+	@[ -x "$(GORELEASER)" ] || $(GO) install github.com/goreleaser/goreleaser/v2@v2.17.0
+	$(GORELEASER) check
+	$(GORELEASER) release --snapshot --clean --skip=publish
+
+# The container image: the static linux binary in a FROM scratch image (Containerfile), with podman
+# or docker, tagged $(IMAGE):$(VERSION) and $(IMAGE):latest. image-check builds it and checks it.
+image:
+	VERSION=$(VERSION) COMMIT=$(COMMIT) DATE=$(DATE) IMAGE=$(IMAGE) scripts/image.sh build
+
+image-check:
+	VERSION=$(VERSION) COMMIT=$(COMMIT) DATE=$(DATE) IMAGE=$(IMAGE) scripts/image.sh check
+
 clean:
-	rm -rf bin $(OUT)
+	rm -rf bin $(OUT) dist

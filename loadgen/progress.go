@@ -9,7 +9,6 @@ import (
 
 	"github.com/vbauerster/mpb/v8"
 	"github.com/vbauerster/mpb/v8/decor"
-	"golang.org/x/sys/unix"
 
 	"github.com/ftpspec/ftpspec/reports"
 )
@@ -23,11 +22,7 @@ type ProgressObserver interface {
 // IsTerminal reports whether w is a terminal (bars) rather than a file or pipe (plain lines).
 func IsTerminal(w io.Writer) bool {
 	f, ok := w.(*os.File)
-	if !ok {
-		return false
-	}
-	_, err := unix.IoctlGetTermios(int(f.Fd()), unix.TCGETS)
-	return err == nil
+	return ok && isTerminal(f.Fd())
 }
 
 // NewProgress returns bars on a terminal, and otherwise a plain line every interval (and at each

@@ -7,7 +7,6 @@ import (
 	"slices"
 	"strconv"
 	"strings"
-	"syscall"
 	"time"
 )
 
@@ -251,11 +250,11 @@ func (s *session) facts(b []byte, info fs.FileInfo, name string, cdir bool, v st
 		b = append(b, ';')
 	}
 	if f&factUnique != 0 {
-		if st, ok := info.Sys().(*syscall.Stat_t); ok {
+		if dev, ino, ok := fileID(info); ok {
 			b = append(b, "unique="...)
-			b = strconv.AppendUint(b, uint64(st.Dev), 16)
+			b = strconv.AppendUint(b, dev, 16)
 			b = append(b, 'g')
-			b = strconv.AppendUint(b, st.Ino, 16)
+			b = strconv.AppendUint(b, ino, 16)
 			b = append(b, ';')
 		}
 	}

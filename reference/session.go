@@ -13,7 +13,6 @@ import (
 	"strings"
 	"sync"
 	"sync/atomic"
-	"syscall"
 	"time"
 )
 
@@ -84,9 +83,7 @@ func newSession(srv *Server, c *net.TCPConn, remote netip.Addr, implicit bool) *
 	// byte stream: without SO_OOBINLINE Linux drops the urgent byte, and clients such as Python's
 	// ftplib send "ABOR\r\n" itself as urgent data, losing its LF.
 	if rc, err := c.SyscallConn(); err == nil {
-		rc.Control(func(fd uintptr) {
-			syscall.SetsockoptInt(int(fd), syscall.SOL_SOCKET, syscall.SO_OOBINLINE, 1)
-		})
+		rc.Control(setOOBInline)
 	}
 	return s
 }
@@ -351,10 +348,6 @@ func (s *session) controlClosed() bool {
 		return false
 	}
 	closed := false
-	rc.Control(func(fd uintptr) {
-		var b [1]byte
-		n, _, err := syscall.Recvfrom(int(fd), b[:], syscall.MSG_PEEK|syscall.MSG_DONTWAIT)
-		closed = (n == 0 && err == nil) || (err != nil && err != syscall.EAGAIN && err != syscall.EINTR)
-	})
+	rc.Control(func(fd uintptr) { closed = peerClosed(fd) })
 	return closed
 }

@@ -27,10 +27,13 @@ type Run struct {
 	Bench       *Bench       `json:"bench,omitempty"` // servers side by side with the machine's ceiling (ftpspec bench)
 }
 
-// Tool identifies the ftpspec build that produced a run.
+// Tool identifies the ftpspec build that produced a run, as `ftpspec version` prints it.
 type Tool struct {
 	Name    string `json:"name"`
 	Version string `json:"version"`
+	Commit  string `json:"commit,omitempty"` // VCS revision, "+dirty" when built from a modified tree
+	Built   string `json:"built,omitempty"`  // build time, RFC 3339 UTC
+	Go      string `json:"go,omitempty"`     // the Go release that compiled it
 }
 
 // Target describes the server under test as ftpspec saw it.

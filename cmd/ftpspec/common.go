@@ -111,7 +111,7 @@ func (s *session) close() {
 func (s *session) newRun(label string) *reports.Run {
 	return &reports.Run{
 		Schema:  reports.SchemaV1,
-		Tool:    reports.Tool{Name: "ftpspec", Version: version},
+		Tool:    toolOf(buildInfo()),
 		Label:   label,
 		Target:  reports.Target{URL: s.target.String(), Embedded: s.embedded != nil},
 		Started: time.Now().UTC(),

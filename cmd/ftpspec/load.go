@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"os"
 	"strings"
 	"time"
 
@@ -38,6 +39,8 @@ var loadFlags = []struct{ flag, key, usage string }{
 func newLoadCmd(stdout, stderr io.Writer) *cobra.Command {
 	var (
 		targetURL, scenarioFile, label string
+		shardEnv                       string
+		shards                         int
 		thresholds                     []string
 		keep, lockstepOff              bool
 		thiefNetns                     string
@@ -61,6 +64,21 @@ func newLoadCmd(stdout, stderr io.Writer) *cobra.Command {
 				}
 			}
 			var ferr error
+			if shardEnv != "" || shards != 0 {
+				if cmd.Flags().Changed("shard") {
+					return usageErr(errors.New("--shard and --shard-from-env/--shards: give one or the other"))
+				}
+				if shardEnv == "" {
+					return usageErr(errors.New("--shards needs --shard-from-env NAME (or use --shard i/n)"))
+				}
+				sh, err := shardFromEnv(shardEnv, shards, os.Getenv)
+				if err != nil {
+					return usageErr(err)
+				}
+				if err := sc.Set("shard", sh); err != nil {
+					return usageErr(fmt.Errorf("--shard-from-env: %w", err))
+				}
+			}
 			cmd.Flags().Visit(func(f *pflag.Flag) {
 				for _, lf := range loadFlags {
 					if lf.flag == f.Name {
@@ -137,6 +155,8 @@ func newLoadCmd(stdout, stderr io.Writer) *cobra.Command {
 	for _, lf := range loadFlags {
 		f.String(lf.flag, "", lf.usage)
 	}
+	f.StringVar(&shardEnv, "shard-from-env", "", "take the 0-based shard index from environment variable NAME (e.g. JOB_COMPLETION_INDEX); with --shards")
+	f.IntVar(&shards, "shards", 0, "the number of shards, with --shard-from-env")
 	f.StringArrayVar(&thresholds, "threshold", nil, "fail the run unless EXPR holds, e.g. 'p99<250ms' (repeatable)")
 	f.BoolVar(&keep, "keep", false, "leave uploaded files on the server")
 	// The NAT lab runs its thieves in a namespace of their own; not for direct use.

@@ -18,9 +18,6 @@ import (
 	"github.com/spf13/cobra"
 )
 
-// version is set with -ldflags "-X main.version=..." by the Makefile.
-var version = "dev"
-
 func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	code := run(ctx, os.Args[1:], os.Stdout, os.Stderr)
@@ -46,7 +43,7 @@ func newRootCmd(stdout, stderr io.Writer) *cobra.Command {
 		Long: "ftpspec checks FTP servers against the RFCs (with the exact bytes as evidence), proves under load\n" +
 			"that every passive data connection reaches the transfer that asked for it, and measures throughput.\n" +
 			"Without --target, conform and load run against an embedded reference server.",
-		Version:       version,
+		Version:       buildInfo().String(),
 		SilenceUsage:  true,
 		SilenceErrors: true,
 	}
@@ -62,6 +59,7 @@ func newRootCmd(stdout, stderr io.Writer) *cobra.Command {
 		newCompareCmd(stdout, stderr),
 		newSelftestCmd(stdout, stderr),
 		newLabCmd(stdout, stderr),
+		newVersionCmd(stdout),
 	)
 	return root
 }
