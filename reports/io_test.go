@@ -54,6 +54,12 @@ func TestWriteFileAtomic(t *testing.T) {
 	path := filepath.Join(dir, "out", "run.json")
 	r := fixtureRun(t, fixtureOpts{url: "ftp://h:21", conform: true})
 	r.Schema = ""
+
+	// A missing folder is an error, and no folder is made: a typo must not create folders.
+	err := WriteFile(path, r)
+	require.ErrorContains(t, err, "does not exist")
+	require.NoDirExists(t, filepath.Dir(path))
+	require.NoError(t, os.Mkdir(filepath.Dir(path), 0o755))
 	require.NoError(t, WriteFile(path, r))
 	assert.Equal(t, SchemaV1, r.Schema, "a missing schema is filled in")
 	got, err := ReadFile(path)

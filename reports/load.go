@@ -1,5 +1,7 @@
 package reports
 
+import "fmt"
+
 // Load is the result of a load run: what was asked, what happened to every transfer, and the
 // evidence (data ports, thieves, latency histograms) that a transfer went where it belonged.
 type Load struct {
@@ -35,9 +37,12 @@ type Load struct {
 
 // Shard says which share of a larger run this is.
 type Shard struct {
-	Index int `json:"index"` // 1-based
-	Count int `json:"count"`
+	Index int    `json:"index"` // 1-based
+	Count int    `json:"count"`
+	Run   string `json:"run,omitempty"` // identity shared by the shards of one run (merge refuses to mix runs)
 }
+
+func (s *Shard) String() string { return fmt.Sprintf("%d/%d", s.Index, s.Count) }
 
 // TransferCounts counts transfers by verdict.
 type TransferCounts struct {

@@ -34,7 +34,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	root.SetArgs(bareJSONToStdout(args))
 	err := root.ExecuteContext(ctx)
 	if err != nil {
-		fmt.Fprintf(stderr, "ftpspec: %s\n", oneLine(err.Error()))
+		fmt.Fprintf(stderr, "ftpspec: %s\n", terminalSafe(oneLine(err.Error())))
 	}
 	return exitCode(err)
 }

@@ -32,6 +32,9 @@ func newServeCmd(stdout, stderr io.Writer) *cobra.Command {
 			if listFaults {
 				return printFaults(stdout)
 			}
+			if grace < 0 {
+				return usageErr(fmt.Errorf("--grace %s: want a duration ≥ 0 such as 30s", grace))
+			}
 			cfg := reference.Config{}
 			if config != "" {
 				var err error
