@@ -24,6 +24,7 @@ func is[T error](err error) bool {
 var packageErrorCodes = []errorCode{
 	{is[*reference.ConfigError], exitUsage},
 	{is[*reports.SchemaError], exitUsage},
+	{is[*reports.DocumentError], exitUsage},
 	{is[*loadgen.FieldError], exitUsage},
 	{is[*loadgen.BudgetError], exitUsage},
 	{is[*loadgen.FailedError], exitFailed},
@@ -31,4 +32,5 @@ var packageErrorCodes = []errorCode{
 	{is[*loadgen.IncompleteError], exitUnreachable},
 	{is[*suites.UnreachableError], exitUnreachable},
 	{is[*suites.LoginError], exitUnreachable},
+	{is[*suites.TargetLostError], exitUnreachable},
 }

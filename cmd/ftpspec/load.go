@@ -1,6 +1,8 @@
 package main
 
 import (
+	"crypto/sha256"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"io"
@@ -36,7 +38,7 @@ var loadFlags = []struct{ flag, key, usage string }{
 
 func newLoadCmd(stdout, stderr io.Writer) *cobra.Command {
 	var (
-		targetURL, scenarioFile, label string
+		targetURL, scenarioFile, label, runID string
 		thresholds                     []string
 		keep, lockstepOff              bool
 		out                            outputs
@@ -87,6 +89,9 @@ func newLoadCmd(stdout, stderr io.Writer) *cobra.Command {
 			if err := sc.Validate(); err != nil {
 				return usageErr(err)
 			}
+			if err := out.check(); err != nil {
+				return err
+			}
 			s, err := openTarget(targetURL, embeddedRange(sc))
 			if err != nil {
 				return err
@@ -105,21 +110,31 @@ func newLoadCmd(stdout, stderr io.Writer) *cobra.Command {
 			})
 			progress.Close()
 			run.Finished = time.Now().UTC()
+			human := out.human(stdout, stderr)
 			if l == nil {
-				return lerr
+				if !is[*loadgen.TargetError](lerr) && !is[*loadgen.IncompleteError](lerr) {
+					return lerr // a usage error: nothing ran, nothing to write
+				}
+				// The target refused, or the run was stopped before any load: the document
+				// still says what was asked, of whom, and why nothing was measured.
+				run.Partial = true
+				run.PartialReason = terminalSafe(oneLine(lerr.Error()))
+				return withWriteErr(lerr, out.write(stdout, human, run))
+			}
+			if l.Shard != nil {
+				l.Shard.Run = shardRunID(runID, s.target.String(), sc)
 			}
 			run.Load = l
 			if is[*loadgen.IncompleteError](lerr) {
 				run.Partial = true
+				run.PartialReason = terminalSafe(oneLine(lerr.Error()))
 			}
-			printLoadSummary(stdout, l)
-			if err := out.write(stdout, run); err != nil {
-				return err
-			}
+			printLoadSummary(human, l)
+			werr := out.write(stdout, human, run)
 			if lerr != nil {
-				return lerr
+				return withWriteErr(lerr, werr)
 			}
-			return loadgen.Verdict(l)
+			return withWriteErr(loadgen.Verdict(l), werr)
 		},
 	}
 	f := cmd.Flags()
@@ -129,6 +144,7 @@ func newLoadCmd(stdout, stderr io.Writer) *cobra.Command {
 	for _, lf := range loadFlags {
 		f.String(lf.flag, "", lf.usage)
 	}
+	f.StringVar(&runID, "run-id", "", "identity the shards of one run share, checked by 'report merge' (default: derived from the target and the scenario)")
 	f.StringArrayVar(&thresholds, "threshold", nil, "fail the run unless EXPR holds, e.g. 'p99<250ms' (repeatable)")
 	f.BoolVar(&keep, "keep", false, "leave uploaded files on the server")
 	f.BoolVar(&lockstepOff, "free-running", false, "let sessions run free instead of in barrier-synchronised rounds")
@@ -177,4 +193,17 @@ func humanBytes(v float64) string {
 		i++
 	}
 	return strings.TrimSpace(fmt.Sprintf("%.1f %s", v, units[i]))
+}
+
+// shardRunID is the identity 'report merge' uses to refuse shards of different runs: the
+// --run-id given, or one derived from what every shard of a run shares (the target and the
+// scenario's work, not the shard index), so shards started on different machines agree on it
+// without coordination.
+func shardRunID(given, target string, sc loadgen.Scenario) string {
+	if given != "" {
+		return given
+	}
+	sum := sha256.Sum256([]byte(fmt.Sprintf("%s|%d|%d|%v|%v|%v|%s|%d|%d|%s|%s",
+		target, sc.Sessions, sc.Transfers, sc.Duration, sc.Mix, sc.Size, sc.DataMode, sc.Seed, sc.Shard.Count, sc.TLS, sc.Name)))
+	return hex.EncodeToString(sum[:6])
 }
