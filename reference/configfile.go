@@ -224,8 +224,8 @@ func (p *configParser) root(n *yaml.Node, c *Config) {
 		},
 		"timeouts": func(v *yaml.Node, f string) {
 			p.fields(v, f+".", map[string]func(*yaml.Node, string){
-				"idle":           func(v *yaml.Node, f string) { c.Timeouts.Idle = p.duration(v, f) },
-				"data":           func(v *yaml.Node, f string) { c.Timeouts.Data = p.duration(v, f) },
+				"idle": func(v *yaml.Node, f string) { c.Timeouts.Idle = p.duration(v, f) },
+				"data": func(v *yaml.Node, f string) { c.Timeouts.Data = p.duration(v, f) },
 				"shutdown_grace": func(v *yaml.Node, f string) {
 					// Unlike idle and data there is no "never" here: a negative grace has no meaning.
 					if d := p.duration(v, f); d < 0 {

@@ -185,6 +185,7 @@ func checkShards(names []string, runs []*Run) (missing string, err error) {
 	for _, i := range idx {
 		sh := runs[i].Load.Shard
 		switch {
+		case i == firstI:
 		case sh == nil && first == nil:
 			return "", fmt.Errorf("merge: %s and %s are two separate load runs, not shards of one: their rates cannot be added (compare them with 'ftpspec compare', or show both with 'ftpspec report')", names[firstI], names[i])
 		case sh == nil || first == nil:
@@ -197,6 +198,9 @@ func checkShards(names []string, runs []*Run) (missing string, err error) {
 			return "", fmt.Errorf("merge: %s is shard %s but %s is shard %s: shards of one run have the same count", names[firstI], first, names[i], sh)
 		case sh.Run != first.Run:
 			return "", fmt.Errorf("merge: %s belongs to load run %q but %s to load run %q: only the shards of one load run merge", names[firstI], first.Run, names[i], sh.Run)
+		}
+		if sh == nil {
+			continue // the first of several whole runs; the next one is refused
 		}
 		if j, dup := have[sh.Index]; dup {
 			return "", fmt.Errorf("merge: %s and %s are both shard %s: merging them would count its transfers twice", names[j], names[i], sh)

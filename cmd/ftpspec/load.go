@@ -39,9 +39,9 @@ var loadFlags = []struct{ flag, key, usage string }{
 func newLoadCmd(stdout, stderr io.Writer) *cobra.Command {
 	var (
 		targetURL, scenarioFile, label, runID string
-		thresholds                     []string
-		keep, lockstepOff              bool
-		out                            outputs
+		thresholds                            []string
+		keep, lockstepOff                     bool
+		out                                   outputs
 	)
 	cmd := &cobra.Command{
 		Use:   "load [--target URL] [--scenario FILE] [--sessions N] [--transfers N] [--size BYTES] [--json FILE] [--html FILE]",
