@@ -24,6 +24,7 @@ type Load struct {
 	MaxSimultaneousDataConnections int            `json:"max_simultaneous_data_connections"`
 	DataPorts                      PortAnalysis   `json:"data_ports"`
 	Thieves                        *Thieves       `json:"thieves,omitempty"`
+	Preparation                    *Preparation   `json:"preparation,omitempty"` // uploading the files the sessions download
 
 	// Histograms holds one HDR histogram per phase ("connect", "login", "pasv", "data_connect",
 	// "first_byte", "done") and "transfer" for the whole; values in microseconds. Kept whole so that
@@ -33,6 +34,14 @@ type Load struct {
 	Thresholds []ThresholdResult     `json:"thresholds,omitempty"`
 	Records    []TransferRecord      `json:"records,omitempty"` // every transfer (or, past RecordsLimit, every one that was not ok)
 	Truncated  bool                  `json:"records_truncated,omitempty"`
+}
+
+// Preparation is what it took to put the run's files on the server before the load. Refusals
+// the server gave to a plain upload outside any load are findings about it, counted here.
+type Preparation struct {
+	Files    int            `json:"files"`              // files uploaded
+	Retries  int            `json:"retries"`            // attempts repeated after a transient refusal
+	Refusals map[string]int `json:"refusals,omitempty"` // what was refused, "EPSV 425" → times
 }
 
 // Shard says which share of a larger run this is.

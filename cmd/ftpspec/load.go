@@ -6,6 +6,8 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"maps"
+	"slices"
 	"strings"
 	"time"
 
@@ -173,6 +175,18 @@ func printLoadSummary(w io.Writer, l *reports.Load) {
 	fmt.Fprintf(w, "latency    p50 %.1f ms  p90 %.1f ms  p99 %.1f ms  max %.1f ms\n", l.LatencyMS.P50, l.LatencyMS.P90, l.LatencyMS.P99, l.LatencyMS.Max)
 	fmt.Fprintf(w, "data ports %d distinct, %d shared while pending, peak %d data connections open at once\n",
 		l.DataPorts.Distinct, l.DataPorts.SharedWhilePending, l.MaxSimultaneousDataConnections)
+	if p := l.Preparation; p != nil {
+		fmt.Fprintf(w, "prepare    %d files uploaded", p.Files)
+		if p.Retries > 0 {
+			keys := slices.Sorted(maps.Keys(p.Refusals))
+			var parts []string
+			for _, k := range keys {
+				parts = append(parts, fmt.Sprintf("%s ×%d", k, p.Refusals[k]))
+			}
+			fmt.Fprintf(w, ", %d retried after transient refusals (%s)", p.Retries, strings.Join(parts, ", "))
+		}
+		fmt.Fprintln(w)
+	}
 	if l.Thieves != nil {
 		fmt.Fprintf(w, "thieves    %d attempts from %s, %d connected, %d bytes stolen\n", l.Thieves.Attempts, l.Thieves.Source, l.Thieves.Connected, l.Thieves.BytesStolen)
 	}
