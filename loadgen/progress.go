@@ -62,11 +62,13 @@ func (l *Lines) Phase(name string, total int) {
 		l.line()
 	}
 	l.phase = name
-	if total > 0 {
+	switch {
+	case total > 0:
 		fmt.Fprintf(l.w, "%s: %d to do\n", name, total)
-	} else {
+	case name == "load":
 		fmt.Fprintf(l.w, "%s\n", name)
 	}
+	// Other phases with nothing to count (the probe) say nothing.
 	l.last = time.Now()
 }
 
@@ -119,12 +121,13 @@ func formatBytes(n int64) string {
 	return fmt.Sprintf("%d B", n)
 }
 
-// Bars draws an mpb bar per phase.
+// Bars draws an mpb bar per phase that has something to count.
 type Bars struct {
-	p   *mpb.Progress
-	mu  sync.Mutex
-	bar *mpb.Bar
-	cur Progress
+	p     *mpb.Progress
+	mu    sync.Mutex
+	bar   *mpb.Bar
+	total int // the current bar's phase size
+	cur   Progress
 }
 
 // NewBars returns an Observer drawing bars on w (a terminal).
@@ -141,10 +144,20 @@ func (b *Bars) snapshot() Progress {
 // Phase implements Observer.
 func (b *Bars) Phase(name string, total int) {
 	b.mu.Lock()
-	old := b.bar
+	old, oldTotal := b.bar, b.total
+	b.bar, b.total = nil, 0
 	b.mu.Unlock()
 	if old != nil {
-		old.SetTotal(-1, true)
+		// The runner moves on only when a phase is done, so the bar ends full, not at whatever
+		// count the last progress tick happened to carry (which left "connect 0/0" on screen).
+		if oldTotal > 0 {
+			old.SetTotal(int64(oldTotal), true)
+		} else {
+			old.SetTotal(-1, true)
+		}
+	}
+	if total <= 0 && name != "load" {
+		return // nothing to count: no empty bar
 	}
 	info := func(decor.Statistics) string {
 		p := b.snapshot()
@@ -160,7 +173,7 @@ func (b *Bars) Phase(name string, total int) {
 		mpb.AppendDecorators(decor.Any(info)),
 	)
 	b.mu.Lock()
-	b.bar = bar
+	b.bar, b.total = bar, total
 	b.mu.Unlock()
 }
 
