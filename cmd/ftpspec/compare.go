@@ -22,6 +22,9 @@ func newCompareCmd(stdout, stderr io.Writer) *cobra.Command {
 		Long: "compare prints what changed from BASE to NEW: cases that went pass→fail (and back), new and\n" +
 			"removed cases, and load metrics with their deltas against the tolerances. It exits 1 when anything\n" +
 			"regressed, so CI can gate on a stored baseline.",
+		Example: "  ftpspec compare baseline.json run.json --tolerance throughput=5%,p99=10%\n" +
+			"  ftpspec compare baseline.json run.json --html compare.html\n" +
+			"  ftpspec compare conform.json load.json --allow-different           # runs that did different work",
 		Args: cobra.ExactArgs(2),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			tol := reports.DefaultTolerances()

@@ -36,6 +36,11 @@ func newConformCmd(stdout, stderr io.Writer) *cobra.Command {
 			"or error (the harness or network failed). Every result carries the RFC sentence, what was expected,\n" +
 			"what happened, and the transcript with the exact bytes. Without --target it runs against an\n" +
 			"embedded reference server. --list prints the cases without connecting (--list --json as JSON).",
+		Example: "  ftpspec conform                                                   # against an embedded reference server\n" +
+			"  ftpspec conform --target ftp://test:test@127.0.0.1:2121 --html report.html\n" +
+			"  ftpspec conform --run 'rfc959/*/*' --skip '*/*/abor-*' --list     # what would run, no connection\n" +
+			"  ftpspec conform --target ftp://u:p@ftp.example.test --pasv-ports 21000-21999 --tls all --json run.json\n" +
+			"  ftpspec conform --run 'rfc959/4.1.1/*' --json - | jq .totals        # only JSON on stdout",
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error { return runConform(cmd, cf, stdout, stderr) },
 	}

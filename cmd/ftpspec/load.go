@@ -53,6 +53,11 @@ func newLoadCmd(stdout, stderr io.Writer) *cobra.Command {
 			"of every transfer belongs to the file that transfer asked for. Misrouted, corrupt and stolen\n" +
 			"transfers always fail the run; --threshold adds more gates (misrouted==0, p99<250ms,\n" +
 			"transfers_per_s>=3000, error_rate<0.1%). Without --target it runs against an embedded reference server.",
+		Example: "  ftpspec load                                                      # against an embedded reference server\n" +
+			"  ftpspec load --target ftp://test:test@127.0.0.1:2121 --sessions 500 --transfers 10 --size 1MiB \\\n" +
+			"               --threshold 'p99<250ms' --threshold 'transfers_per_s>=1000' --json load.json\n" +
+			"  ftpspec load --scenario load.yaml --mix RETR:8,STOR:1 --mode mixed --steal 20\n" +
+			"  ftpspec load --target URL --sessions 20000 --transfers 5 --shard 1/4 --json shard1.json",
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			sc := loadgen.Default()
@@ -143,8 +148,13 @@ func newLoadCmd(stdout, stderr io.Writer) *cobra.Command {
 	f.StringVar(&targetURL, "target", "", "server URL ftp://user:pass@host:port[/dir] (default: an embedded reference server)")
 	f.StringVar(&scenarioFile, "scenario", "", "scenario YAML file (flags override it)")
 	f.StringVar(&label, "label", "", "a name for this run in reports")
+	defaults := loadDefaults()
 	for _, lf := range loadFlags {
-		f.String(lf.flag, "", lf.usage)
+		usage := lf.usage
+		if d, ok := defaults[lf.flag]; ok {
+			usage += " (default " + d + ")"
+		}
+		f.String(lf.flag, "", usage)
 	}
 	f.StringVar(&runID, "run-id", "", "identity the shards of one run share, checked by 'report merge' (default: derived from the target and the scenario)")
 	f.StringArrayVar(&thresholds, "threshold", nil, "fail the run unless EXPR holds, e.g. 'p99<250ms' (repeatable)")
@@ -220,4 +230,22 @@ func shardRunID(given, target string, sc loadgen.Scenario) string {
 	sum := sha256.Sum256([]byte(fmt.Sprintf("%s|%d|%d|%v|%v|%v|%s|%d|%d|%s|%s",
 		target, sc.Sessions, sc.Transfers, sc.Duration, sc.Mix, sc.Size, sc.DataMode, sc.Seed, sc.Shard.Count, sc.TLS, sc.Name)))
 	return hex.EncodeToString(sum[:6])
+}
+
+// loadDefaults are the defaults a load flag falls back to (from loadgen.Default), for --help:
+// the flags themselves are strings that only override the scenario when given.
+func loadDefaults() map[string]string {
+	d := loadgen.Default()
+	return map[string]string{
+		"sessions":  fmt.Sprint(d.Sessions),
+		"transfers": fmt.Sprint(d.Transfers),
+		"size":      d.Size.String(),
+		"mix":       "RETR",
+		"mode":      "epsv",
+		"tls":       string(d.TLS),
+		"timeout":   d.Timeout.String(),
+		"content":   string(d.Content),
+		"ramp-up":   "0s",
+		"steal":     "0",
+	}
 }

@@ -18,6 +18,8 @@ func newReportCmd(stdout, stderr io.Writer) *cobra.Command {
 		Short: "Render existing run documents without touching a server",
 		Long: "report reads run documents (ftpspec.run/v1 JSON) and renders any combination of an HTML report\n" +
 			"(several runs become a matrix), JUnit XML and a Markdown summary.",
+		Example: "  ftpspec report conform.json load.json vsftpd.json --html matrix.html --junit junit.xml\n" +
+			"  ftpspec report run.json --markdown summary.md",
 		Args: cobra.MinimumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if out.html == "" && out.junit == "" && out.markdown == "" {
@@ -45,6 +47,9 @@ func newMergeCmd(stdout, stderr io.Writer) *cobra.Command {
 		Short: "Merge run documents (load shards, or a conformance and a load run) into one",
 		Long: "merge combines run documents exactly: transfer counts add, HDR histograms merge, percentiles and\n" +
 			"thresholds are evaluated on the merged result, and conformance cases are concatenated.",
+		Example: "  ftpspec report merge conform.json load.json -o run.json            # a conformance and a load run\n" +
+			"  ftpspec report merge shard*.json -o all.json                       # the shards of one load run\n" +
+			"  ftpspec report merge shard*.json -o - | jq .load.transfers_per_s",
 		Args: cobra.MinimumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if output == "" {
