@@ -129,7 +129,11 @@ func newLoadCmd(stdout, stderr io.Writer) *cobra.Command {
 				return withWriteErr(lerr, out.write(stdout, human, run))
 			}
 			if l.Shard != nil {
-				l.Shard.Run = shardRunID(runID, s.target.String(), sc)
+				tgt := s.target.String()
+				if s.embedded != nil {
+					tgt = "embedded reference" // a random port per process: the same server to merge
+				}
+				l.Shard.Run = shardRunID(runID, tgt, sc)
 			}
 			run.Load = l
 			if is[*loadgen.IncompleteError](lerr) {

@@ -38,14 +38,15 @@ func newConformProgress(stderr, human io.Writer, every time.Duration) *conformPr
 	p := &conformProgress{out: stderr, human: human, every: every, start: time.Now()}
 	p.last = p.start
 	if loadgen.IsTerminal(stderr) {
-		p.startBars(stderr)
+		p.startBars(stderr, 30)
 	}
 	return p
 }
 
-// startBars draws on w; a test may call it with a buffer.
-func (p *conformProgress) startBars(w io.Writer) {
-	p.bars = mpb.New(mpb.WithOutput(w), mpb.WithWidth(30), mpb.WithRefreshRate(150*time.Millisecond), mpb.WithAutoRefresh())
+// startBars draws on w. width is the bar's on a terminal, and the whole line's elsewhere (a test
+// draws into a buffer).
+func (p *conformProgress) startBars(w io.Writer, width int) {
+	p.bars = mpb.New(mpb.WithOutput(w), mpb.WithWidth(width), mpb.WithRefreshRate(150*time.Millisecond), mpb.WithAutoRefresh())
 	p.bar = p.bars.AddBar(0,
 		mpb.PrependDecorators(decor.Name("conform "), decor.CountersNoUnit("%d/%d ")),
 		mpb.AppendDecorators(decor.Any(func(decor.Statistics) string { return p.status() })),
