@@ -58,8 +58,8 @@ func NewLines(w io.Writer, every time.Duration) *Lines {
 
 // Phase implements Observer.
 func (l *Lines) Phase(name string, total int) {
-	if l.phase != "" && l.phase != name {
-		l.line()
+	if l.phase != "" && l.phase != name && l.p.Phase == l.phase {
+		l.line() // the phase that ended, if a progress report of it arrived (else it is stale)
 	}
 	l.phase = name
 	switch {
@@ -84,8 +84,13 @@ func (l *Lines) Progress(p Progress) {
 	}
 }
 
-// Close writes the final line.
-func (l *Lines) Close() { l.line() }
+// Close writes the final line, unless no progress was ever reported (the target refused the
+// first connection): a line of zeros would say nothing.
+func (l *Lines) Close() {
+	if l.p.Phase != "" {
+		l.line()
+	}
+}
 
 func (l *Lines) line() {
 	p := l.p
