@@ -126,6 +126,9 @@ func verdictOf(r *reports.Run) error {
 		}
 	}
 	if r.Partial {
+		if r.PartialReason != "" {
+			return unreachableErr(fmt.Errorf("the run did not complete (%s); partial results were written", r.PartialReason))
+		}
 		return unreachableErr(fmt.Errorf("the run did not complete; partial results were written"))
 	}
 	return nil
