@@ -271,6 +271,9 @@ func buildPage(runs []*Run, opts HTMLOptions) (*page, error) {
 	}
 	if incomplete := countPartial(runs); incomplete > 0 {
 		// A run that lost its target is never shown as green, whatever its cases say.
+		if p.VerdictOK {
+			p.Verdict = "Incomplete"
+		}
 		p.VerdictOK = false
 		p.Verdict += fmt.Sprintf("; %d run(s) did not complete", incomplete)
 	}

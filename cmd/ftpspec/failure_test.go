@@ -492,3 +492,20 @@ func TestConformProgress(t *testing.T) {
 	assert.Contains(t, out, "1 fail")
 	assert.Contains(t, out, "rfc959/5.4/unknown-command")
 }
+
+// Item 2 for load: a target that refuses the first connection still leaves a document saying
+// what was asked of whom and why nothing was measured.
+func TestLoadUnreachableTargetLeavesAPartialDocument(t *testing.T) {
+	closed, err := net.Listen("tcp", "127.0.0.1:0")
+	require.NoError(t, err)
+	url := "ftp://" + closed.Addr().String()
+	closed.Close()
+	js := filepath.Join(t.TempDir(), "l.json")
+	code, _, errOut := ftpspec(t, "load", "--target", url, "--sessions", "2", "--json", js)
+	require.Equal(t, 3, code, errOut)
+	r := readRun(t, js)
+	assert.True(t, r.Partial)
+	assert.Contains(t, r.PartialReason, "connection refused")
+	assert.Equal(t, url, r.Target.URL)
+	assert.NotContains(t, errOut, "0 transfers", "no line of zeros for a run that never started")
+}
