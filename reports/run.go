@@ -14,18 +14,19 @@ const SchemaV1 = "ftpspec.run/v1"
 
 // Run is one run of ftpspec against one target: conformance results, load results, or both.
 type Run struct {
-	Schema   string    `json:"schema"`
-	Tool     Tool      `json:"tool"`
-	Label    string    `json:"label,omitempty"` // a short name for the run (server, version, TLS mode) used as a column title
-	Target   Target    `json:"target"`
-	Started  time.Time `json:"started"`
-	Finished time.Time `json:"finished"`
-	Partial  bool      `json:"partial,omitempty"` // the run was interrupted; what is here is true but incomplete
-	// PartialReason says, in one line, why the run is partial: the target refused, went away, was
-	// interrupted, or shards are missing from a merge.
-	PartialReason string       `json:"partial_reason,omitempty"`
-	Conformance   *Conformance `json:"conformance,omitempty"`
-	Load          *Load        `json:"load,omitempty"`
+	Schema      string       `json:"schema"`
+	Tool        Tool         `json:"tool"`
+	Label       string       `json:"label,omitempty"` // a short name for the run (server, version, TLS mode) used as a column title
+	Target      Target       `json:"target"`
+	Started     time.Time    `json:"started"`
+	Finished    time.Time    `json:"finished"`
+	Partial     bool         `json:"partial,omitempty"` // the run was interrupted; what is here is true but incomplete
+	Conformance *Conformance `json:"conformance,omitempty"`
+	Load        *Load        `json:"load,omitempty"`
+
+	// PartialReason says, in one line, why the run is partial: the target refused or went away,
+	// the run was interrupted, or shards are missing from a merge.
+	PartialReason string `json:"partial_reason,omitempty"`
 }
 
 // Tool identifies the ftpspec build that produced a run.
@@ -72,15 +73,16 @@ type Conformance struct {
 
 // Profile is what the harness learned about the server before the cases ran.
 type Profile struct {
+	// ProbeTranscript is the first connection's transcript when it failed (refused, silent, not
+	// FTP, login refused): the evidence of a run in which no case could run.
+	ProbeTranscript []Event `json:"probe_transcript,omitempty"`
+
 	Banner         string   `json:"banner,omitempty"`
 	Syst           string   `json:"syst,omitempty"`
 	Feat           []string `json:"feat,omitempty"`
 	PassiveAddress string   `json:"passive_address,omitempty"` // the address the server puts in 227 replies
 	PassivePorts   []int    `json:"passive_ports,omitempty"`   // ports seen while probing
 	DeclaredRange  string   `json:"declared_range,omitempty"`  // the range the user said the server uses (--pasv-ports)
-	// ProbeTranscript is the first connection's transcript when it failed (refused, silent, not
-	// FTP, login refused): the evidence of a run in which no case could run.
-	ProbeTranscript []Event `json:"probe_transcript,omitempty"`
 }
 
 // CaseResult is one case's outcome, with the evidence behind it.
