@@ -465,15 +465,21 @@ func TestHelpHasExamplesAndDefaults(t *testing.T) {
 
 // Item 16: conform shows its progress: a bar on a terminal, a plain line every interval elsewhere.
 func TestConformProgress(t *testing.T) {
-	var lines, human bytes.Buffer
-	p := newConformProgress(&lines, &human, time.Nanosecond)
+	var lines syncBuffer
+	var human bytes.Buffer
+	p := newConformProgress(&lines, &human, 20*time.Millisecond)
 	p.planned(3)
 	p.starting("rfc959/4.1.1/a", "none")
 	p.done(reports.CaseResult{ID: "rfc959/4.1.1/a", Outcome: reports.Pass})
 	p.starting("rfc959/4.1.1/b", "explicit")
 	p.done(reports.CaseResult{ID: "rfc959/4.1.1/b", Outcome: reports.Fail})
 	p.println("FAIL        rfc959/4.1.1/b")
+	// A slow case: nothing is decided for a while, and the line still comes, every interval.
+	require.Eventually(t, func() bool { return strings.Count(lines.String(), "\n") >= 3 }, 5*time.Second, 5*time.Millisecond)
 	p.close()
+	n := strings.Count(lines.String(), "\n")
+	time.Sleep(60 * time.Millisecond)
+	assert.Equal(t, n, strings.Count(lines.String(), "\n"), "no line after close")
 	assert.Contains(t, lines.String(), "conform: 2/3 cases, 1 fail, 0 error, now rfc959/4.1.1/b [explicit]")
 	assert.Equal(t, "FAIL        rfc959/4.1.1/b\n", human.String(), "result lines go to the human output")
 

@@ -23,7 +23,6 @@ type conformProgress struct {
 	human   io.Writer // where result lines go when there is no bar
 	every   time.Duration
 	start   time.Time
-	last    time.Time
 	total   int
 	n       int
 	fails   int
@@ -32,15 +31,37 @@ type conformProgress struct {
 
 	bars *mpb.Progress
 	bar  *mpb.Bar
+	stop chan struct{} // ends the plain lines' ticker
+	wg   sync.WaitGroup
 }
 
 func newConformProgress(stderr, human io.Writer, every time.Duration) *conformProgress {
 	p := &conformProgress{out: stderr, human: human, every: every, start: time.Now()}
-	p.last = p.start
 	if loadgen.IsTerminal(stderr) {
 		p.startBars(stderr, 30)
+	} else {
+		p.startLines()
 	}
 	return p
+}
+
+// startLines writes the plain line every interval, also while one slow case holds the run.
+func (p *conformProgress) startLines() {
+	p.stop = make(chan struct{})
+	p.wg.Add(1)
+	go func() {
+		defer p.wg.Done()
+		t := time.NewTicker(p.every)
+		defer t.Stop()
+		for {
+			select {
+			case <-p.stop:
+				return
+			case <-t.C:
+				fmt.Fprintln(p.out, p.line())
+			}
+		}
+	}()
 }
 
 // startBars draws on w. width is the bar's on a terminal, and the whole line's elsewhere (a test
@@ -84,16 +105,9 @@ func (p *conformProgress) done(r reports.CaseResult) {
 	case reports.Error:
 		p.errs++
 	}
-	due := p.bar == nil && time.Since(p.last) >= p.every
-	if due {
-		p.last = time.Now()
-	}
 	p.mu.Unlock()
 	if p.bar != nil {
 		p.bar.Increment()
-	}
-	if due {
-		fmt.Fprintln(p.out, p.line())
 	}
 }
 
@@ -115,6 +129,10 @@ func (p *conformProgress) println(s string) {
 }
 
 func (p *conformProgress) close() {
+	if p.stop != nil {
+		close(p.stop)
+		p.wg.Wait()
+	}
 	if p.bar != nil {
 		p.bar.SetTotal(-1, true)
 		p.bars.Wait()
