@@ -33,6 +33,7 @@ type conformProgress struct {
 	bar  *mpb.Bar
 	stop chan struct{} // ends the plain lines' ticker
 	wg   sync.WaitGroup
+	wmu  sync.Mutex // the ticker and the result lines may write to one stream
 }
 
 func newConformProgress(stderr, human io.Writer, every time.Duration) *conformProgress {
@@ -58,7 +59,10 @@ func (p *conformProgress) startLines() {
 			case <-p.stop:
 				return
 			case <-t.C:
-				fmt.Fprintln(p.out, p.line())
+				line := p.line()
+				p.wmu.Lock()
+				fmt.Fprintln(p.out, line)
+				p.wmu.Unlock()
 			}
 		}
 	}()
@@ -125,7 +129,9 @@ func (p *conformProgress) println(s string) {
 		fmt.Fprintln(p.bars, s)
 		return
 	}
+	p.wmu.Lock()
 	fmt.Fprintln(p.human, s)
+	p.wmu.Unlock()
 }
 
 func (p *conformProgress) close() {
