@@ -49,6 +49,13 @@ func MergeNamed(names []string, runs []*Run) (*Run, error) {
 	if len(names) != len(runs) {
 		return nil, fmt.Errorf("merge: %d names for %d runs", len(names), len(runs))
 	}
+	for i := range names {
+		for j := range i {
+			if names[i] == names[j] {
+				return nil, fmt.Errorf("merge: %s is given twice (documents %d and %d): merging it with itself would count everything twice", names[i], j+1, i+1)
+			}
+		}
+	}
 	first := runs[0]
 	for i, r := range runs {
 		if r == nil {

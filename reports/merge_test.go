@@ -234,6 +234,9 @@ func TestMergeRefusesDuplicatesAndMismatches(t *testing.T) {
 		})
 	}
 
+	_, err := MergeNamed([]string{"a.json", "a.json"}, []*Run{conf, conf})
+	assert.ErrorContains(t, err, "a.json is given twice")
+
 	m, err := MergeNamed([]string{"a.json", "b.json"}, []*Run{load(1, 3, "x"), load(3, 3, "x")})
 	require.NoError(t, err)
 	assert.True(t, m.Partial)

@@ -285,10 +285,18 @@ func TestMergeConformAndLoadKeepsLoadRates(t *testing.T) {
 	assert.Equal(t, lr.TransfersPerS, mr.TransfersPerS)
 	assert.Equal(t, lr.ThroughputBytesPerS, mr.ThroughputBytesPerS)
 
-	// Item 5: the same document twice is refused, naming both.
+	// Item 5: the same document twice is refused: by path, or as a copy under another name
+	// (naming both files).
 	code, _, errOut = ftpspec(t, "report", "merge", l, l, "-o", filepath.Join(dir, "dup.json"))
 	assert.Equal(t, 2, code)
-	assert.Equal(t, 2, strings.Count(errOut, l), "both files named: %s", errOut)
+	assert.Contains(t, errOut, l+" is given twice")
+	copied := filepath.Join(dir, "copy.json")
+	data, err := os.ReadFile(l)
+	require.NoError(t, err)
+	require.NoError(t, os.WriteFile(copied, data, 0o644))
+	code, _, errOut = ftpspec(t, "report", "merge", l, copied, "-o", filepath.Join(dir, "dup.json"))
+	assert.Equal(t, 2, code)
+	assert.Contains(t, errOut, l+" and "+copied)
 	assert.NoFileExists(t, filepath.Join(dir, "dup.json"))
 }
 
@@ -316,7 +324,11 @@ func TestMergeShardsRefusesMismatches(t *testing.T) {
 	require.Equal(t, 0, code, errOut)
 	assert.Equal(t, 8, readRun(t, filepath.Join(dir, "ab.json")).Load.Transfers.Attempted, "4 sessions × 2 transfers over both shards")
 
-	for _, pair := range [][2]string{{a, a}, {a, other}, {a, three}} {
+	a2 := filepath.Join(dir, "a-copy.json")
+	data, err := os.ReadFile(a)
+	require.NoError(t, err)
+	require.NoError(t, os.WriteFile(a2, data, 0o644))
+	for _, pair := range [][2]string{{a, a2}, {a, other}, {a, three}} {
 		code, _, errOut := ftpspec(t, "report", "merge", pair[0], pair[1], "-o", filepath.Join(dir, "bad.json"))
 		assert.Equal(t, 2, code, errOut)
 		assert.Contains(t, errOut, pair[0])
