@@ -171,16 +171,20 @@ func parseMode(v string) (Mode, error) {
 func parseMix[T comparable](s string, parse func(string) (T, error)) (Mix[T], error) {
 	var m Mix[T]
 	for part := range strings.SplitSeq(s, ",") {
-		name, weight, hasWeight := strings.Cut(part, "=")
+		// NAME:WEIGHT is what the help shows; NAME=WEIGHT is accepted too, since both read naturally.
+		name, weight, hasWeight := part, "", false
+		if i := strings.IndexAny(part, ":="); i >= 0 {
+			name, weight, hasWeight = part[:i], part[i+1:], true
+		}
 		v, err := parse(name)
 		if err != nil {
-			return nil, err
+			return nil, fmt.Errorf("%w; the syntax is NAME or NAME:WEIGHT,NAME:WEIGHT (such as RETR:8,STOR:1)", err)
 		}
 		w := 1
 		if hasWeight {
 			w, err = strconv.Atoi(strings.TrimSpace(weight))
 			if err != nil || w < 1 {
-				return nil, fmt.Errorf("weight of %v: want a whole number ≥ 1, got %q", v, weight)
+				return nil, fmt.Errorf("weight of %v: want a whole number ≥ 1, got %q (the syntax is NAME:WEIGHT, such as RETR:8)", v, weight)
 			}
 		}
 		if slices.ContainsFunc(m, func(x Weighted[T]) bool { return x.Value == v }) {
@@ -278,7 +282,7 @@ func (d SizeDist) String() string {
 // (weighted choice).
 func ParseSizeDist(s string) (SizeDist, error) {
 	s = strings.TrimSpace(s)
-	if strings.Contains(s, "=") || strings.Contains(s, ",") {
+	if strings.ContainsAny(s, "=:,") {
 		m, err := parseMix(s, ParseSize)
 		if err != nil {
 			return SizeDist{}, err

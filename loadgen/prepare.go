@@ -2,11 +2,18 @@ package loadgen
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"io"
+	"maps"
+	"net"
 	"strconv"
 	"strings"
 	"sync"
+	"syscall"
 	"time"
+
+	"github.com/ftpspec/ftpspec/reports"
 )
 
 // probed is what the run learned from its first connection.
@@ -110,22 +117,21 @@ func (r *runner) prepare(ctx context.Context, pr *probed) (*created, error) {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			h := r.newHelper()
-			if err := h.connect(ctx); err != nil {
-				h.quit(ctx)
+			h, err := r.prepHelper(ctx)
+			if err != nil {
 				errs <- err
 				for range jobs {
 				}
 				return
 			}
-			defer h.quit(context.WithoutCancel(ctx))
+			defer func() { h.quit(context.WithoutCancel(ctx)) }()
 			failed := false
 			for f := range jobs {
 				if failed {
 					continue
 				}
 				path := p.uploadPath(f.name)
-				if err := h.put(ctx, path, f.name, f.size); err != nil {
+				if err := r.putRetrying(ctx, &h, path, f); err != nil {
 					errs <- fmt.Errorf("upload %s: %w", path, err)
 					failed = true
 					continue
@@ -156,6 +162,114 @@ func (r *runner) prepare(ctx context.Context, pr *probed) (*created, error) {
 		return c, &TargetError{Op: "prepare", Err: err}
 	}
 	return c, nil
+}
+
+// prepTries bounds the attempts at one preparation step (a connection, an upload): a real
+// server refuses some under a burst (ProFTPD's "425 Address already in use" when its passive
+// ports are busy, a 421 at its connection limit), and one refusal must not end the run; a
+// server that keeps refusing still does.
+const prepTries = 6
+
+// prepBackoff is the pause before attempt n+1: 50 ms doubling, at most 1.6 s.
+func prepBackoff(n int) time.Duration { return 50 * time.Millisecond << min(n-1, 5) }
+
+// prepStats counts the transient refusals met while preparing: they are findings about the
+// server, reported in the Load.
+type prepStats struct {
+	mu       sync.Mutex
+	files    int
+	retries  int
+	refusals map[string]int
+}
+
+func (p *prepStats) note(key string) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.retries++
+	if p.refusals == nil {
+		p.refusals = map[string]int{}
+	}
+	p.refusals[key]++
+}
+
+func (p *prepStats) uploaded() {
+	p.mu.Lock()
+	p.files++
+	p.mu.Unlock()
+}
+
+func (p *prepStats) report() *reports.Preparation {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.files == 0 && p.retries == 0 {
+		return nil
+	}
+	return &reports.Preparation{Files: p.files, Retries: p.retries, Refusals: maps.Clone(p.refusals)}
+}
+
+// transient says whether a preparation error is worth another attempt, and names it for the
+// count: a 4xx reply (RFC 959 §4.2: transient negative completion), or a connection that broke.
+// A 5xx reply is permanent: the server means it.
+func transient(err error) (key string, ok bool) {
+	var re *ReplyError
+	if errors.As(err, &re) {
+		return fmt.Sprintf("%s %d", re.Cmd, re.Code), re.Code >= 400 && re.Code < 500
+	}
+	var ne net.Error
+	if errors.As(err, &ne) || errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) || errors.Is(err, syscall.ECONNRESET) || errors.Is(err, syscall.ECONNREFUSED) {
+		return "connection error", true
+	}
+	return "", false
+}
+
+// prepHelper connects a helper session for the preparation, retrying transient refusals.
+func (r *runner) prepHelper(ctx context.Context) (*session, error) {
+	for attempt := 1; ; attempt++ {
+		h := r.newHelper()
+		err := h.connect(ctx)
+		if err == nil {
+			return h, nil
+		}
+		h.quit(ctx)
+		key, ok := transient(err)
+		if !ok || attempt >= prepTries || ctx.Err() != nil {
+			if attempt > 1 {
+				err = fmt.Errorf("%w (after %d attempts)", err, attempt)
+			}
+			return nil, err
+		}
+		r.prep.note("connect: " + key)
+		sleep(ctx, prepBackoff(attempt))
+	}
+}
+
+// putRetrying uploads one file, retrying transient refusals on a fresh connection when the old
+// one is no longer usable.
+func (r *runner) putRetrying(ctx context.Context, h **session, path string, f preparedFile) error {
+	for attempt := 1; ; attempt++ {
+		err := (*h).put(ctx, path, f.name, f.size)
+		if err == nil {
+			r.prep.uploaded()
+			return nil
+		}
+		key, ok := transient(err)
+		if !ok || attempt >= prepTries || ctx.Err() != nil {
+			if attempt > 1 {
+				err = fmt.Errorf("%w (after %d attempts)", err, attempt)
+			}
+			return err
+		}
+		r.prep.note(key)
+		sleep(ctx, prepBackoff(attempt))
+		if (*h).dead != nil {
+			(*h).quit(ctx)
+			nh, cerr := r.prepHelper(ctx)
+			if cerr != nil {
+				return fmt.Errorf("%w; then reconnecting: %w", err, cerr)
+			}
+			*h = nh
+		}
+	}
 }
 
 // put uploads a file and checks its size: an upload that the server acknowledged but stored short

@@ -53,15 +53,17 @@ func NewLines(w io.Writer, every time.Duration) *Lines {
 
 // Phase implements Observer.
 func (l *Lines) Phase(name string, total int) {
-	if l.phase != "" && l.phase != name {
-		l.line()
+	if l.phase != "" && l.phase != name && l.p.Phase == l.phase {
+		l.line() // the phase that ended, if a progress report of it arrived (else it is stale)
 	}
 	l.phase = name
-	if total > 0 {
+	switch {
+	case total > 0:
 		fmt.Fprintf(l.w, "%s: %d to do\n", name, total)
-	} else {
+	case name == "load":
 		fmt.Fprintf(l.w, "%s\n", name)
 	}
+	// Other phases with nothing to count (the probe) say nothing.
 	l.last = time.Now()
 }
 
@@ -77,8 +79,13 @@ func (l *Lines) Progress(p Progress) {
 	}
 }
 
-// Close writes the final line.
-func (l *Lines) Close() { l.line() }
+// Close writes the final line, unless no progress was ever reported (the target refused the
+// first connection): a line of zeros would say nothing.
+func (l *Lines) Close() {
+	if l.p.Phase != "" {
+		l.line()
+	}
+}
 
 func (l *Lines) line() {
 	p := l.p
@@ -114,12 +121,13 @@ func formatBytes(n int64) string {
 	return fmt.Sprintf("%d B", n)
 }
 
-// Bars draws an mpb bar per phase.
+// Bars draws an mpb bar per phase that has something to count.
 type Bars struct {
-	p   *mpb.Progress
-	mu  sync.Mutex
-	bar *mpb.Bar
-	cur Progress
+	p     *mpb.Progress
+	mu    sync.Mutex
+	bar   *mpb.Bar
+	total int // the current bar's phase size
+	cur   Progress
 }
 
 // NewBars returns an Observer drawing bars on w (a terminal).
@@ -136,10 +144,20 @@ func (b *Bars) snapshot() Progress {
 // Phase implements Observer.
 func (b *Bars) Phase(name string, total int) {
 	b.mu.Lock()
-	old := b.bar
+	old, oldTotal := b.bar, b.total
+	b.bar, b.total = nil, 0
 	b.mu.Unlock()
 	if old != nil {
-		old.SetTotal(-1, true)
+		// The runner moves on only when a phase is done, so the bar ends full, not at whatever
+		// count the last progress tick happened to carry (which left "connect 0/0" on screen).
+		if oldTotal > 0 {
+			old.SetTotal(int64(oldTotal), true)
+		} else {
+			old.SetTotal(-1, true)
+		}
+	}
+	if total <= 0 && name != "load" {
+		return // nothing to count: no empty bar
 	}
 	info := func(decor.Statistics) string {
 		p := b.snapshot()
@@ -155,7 +173,7 @@ func (b *Bars) Phase(name string, total int) {
 		mpb.AppendDecorators(decor.Any(info)),
 	)
 	b.mu.Lock()
-	b.bar = bar
+	b.bar, b.total = bar, total
 	b.mu.Unlock()
 }
 

@@ -56,3 +56,28 @@ func TestBarsObserverDraws(t *testing.T) {
 	require.NotEmpty(t, buf.String())
 	assert.Contains(t, buf.String(), "load")
 }
+
+// Phases with nothing to count get no bar and no line, and a phase that ends between two
+// progress ticks ends full rather than as an empty "connect 0/0" (issue 11, item 16).
+func TestProgressHidesPhasesWithNothingToDo(t *testing.T) {
+	var buf bytes.Buffer
+	b := NewBars(&buf)
+	b.Phase("probe", 0)
+	b.Phase("connect", 5) // no Progress tick arrives before the next phase
+	b.Phase("load", 4)
+	b.Progress(Progress{Phase: "load", Planned: 4, Counts: reports.TransferCounts{Attempted: 4, OK: 4}})
+	b.Close()
+	out := buf.String()
+	assert.NotContains(t, out, "probe")
+	assert.NotContains(t, out, "0/0")
+	assert.Contains(t, out, "5/5")
+	assert.Contains(t, out, "4/4")
+
+	buf.Reset()
+	l := NewLines(&buf, time.Hour)
+	l.Phase("probe", 0)
+	l.Phase("connect", 5)
+	l.Close()
+	assert.NotContains(t, buf.String(), "probe")
+	assert.Contains(t, buf.String(), "connect: 5 to do")
+}

@@ -70,6 +70,7 @@ type Progress struct {
 
 // runner is one Run's shared state.
 type runner struct {
+	prep prepStats // transient refusals met while uploading the files
 	sc   *Scenario
 	opts Options
 	tgt  target.Target
@@ -238,6 +239,7 @@ func (r *runner) fill(l *reports.Load, col *collector) {
 	if sc.Shard.Count > 1 {
 		l.Shard = &reports.Shard{Index: sc.Shard.Index, Count: sc.Shard.Count}
 	}
+	l.Preparation = r.prep.report()
 	l.MaxSimultaneousDataConnections = int(r.peakData.Load())
 	l.DataPorts = reports.AnalyzePorts(col.records, sc.PasvPorts)
 	l.DataPorts.AddressMismatches = int(r.addrMismatches.Load())

@@ -630,3 +630,42 @@ func TestSessionsThatCannotLogInAreCountedAsFailed(t *testing.T) {
 		}
 	}
 }
+
+// A server that refuses some uploads for a moment (425: its passive ports are all busy, as
+// ProFTPD says "Address already in use" under a burst) does not end the run: the preparation
+// retries, a bounded number of times, and reports what it met (issue 11, item 3).
+func TestPreparationRetriesTransientRefusals(t *testing.T) {
+	lo := pasvRange().Lo
+	// Four passive ports for eight upload workers: some of them are refused at first; the two
+	// sessions of the load itself fit.
+	srv := reference.Start(t, reference.Config{PasvPorts: reference.PortRange{Lo: lo, Hi: lo + 3}})
+	sc := scenario(2, 24, 4096)
+	sc.Content = ContentUpload
+	l := run(t, sc, srv.URL())
+	requireAllOK(t, l, 48)
+	require.NotNil(t, l.Preparation)
+	assert.Positive(t, l.Preparation.Files)
+	assert.Positive(t, l.Preparation.Retries, "eight workers on two ports met no refusal")
+	var refused int
+	for k, n := range l.Preparation.Refusals {
+		assert.Contains(t, k, "425", k)
+		refused += n
+	}
+	assert.Equal(t, l.Preparation.Retries, refused)
+}
+
+// A server that refuses for good is still a target error, after a bounded number of attempts.
+func TestPreparationGivesUpOnPermanentRefusal(t *testing.T) {
+	srv := startServer(t)
+	require.NoError(t, os.WriteFile(filepath.Join(srv.Root(), "blocker"), []byte("x"), 0o644))
+	sc := scenario(2, 2, 4096)
+	sc.Content = ContentUpload
+	sc.WorkDir = "blocker" // a file: MKD and CWD are refused with 5xx, never retried
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	l, err := Run(ctx, sc, Options{Target: srv.URL(), ServerInProcess: true})
+	assert.Nil(t, l)
+	var te *TargetError
+	require.ErrorAs(t, err, &te)
+	assert.NotContains(t, err.Error(), "attempts", "a 5xx is not retried")
+}

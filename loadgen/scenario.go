@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"net"
 	"net/netip"
 	"os"
 	"regexp"
@@ -700,6 +701,10 @@ func (s *Scenario) Validate() error {
 	for _, a := range s.Sources {
 		if !a.IsValid() {
 			bad("sources", "invalid address")
+		} else if err := bindable(a); err != nil {
+			// A session cannot connect from an address this machine does not have; run anyway and
+			// half the transfers would be counted as the server's failures.
+			bad("sources", "%s is not a local address of this machine (%v)", a, err)
 		}
 	}
 	if s.Steal < 0 {
@@ -757,4 +762,18 @@ func (s *Scenario) modeString() string {
 		return string(s.DataMode[0].Value)
 	}
 	return "mixed"
+}
+
+// bindable reports whether a TCP socket can be bound to a on this machine, which is what a
+// session source needs.
+func bindable(a netip.Addr) error {
+	ln, err := net.ListenTCP("tcp", net.TCPAddrFromAddrPort(netip.AddrPortFrom(a, 0)))
+	if err != nil {
+		var se *os.SyscallError
+		if errors.As(err, &se) {
+			return se.Err
+		}
+		return err
+	}
+	return ln.Close()
 }

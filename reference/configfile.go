@@ -224,9 +224,16 @@ func (p *configParser) root(n *yaml.Node, c *Config) {
 		},
 		"timeouts": func(v *yaml.Node, f string) {
 			p.fields(v, f+".", map[string]func(*yaml.Node, string){
-				"idle":           func(v *yaml.Node, f string) { c.Timeouts.Idle = p.duration(v, f) },
-				"data":           func(v *yaml.Node, f string) { c.Timeouts.Data = p.duration(v, f) },
-				"shutdown_grace": func(v *yaml.Node, f string) { c.Timeouts.ShutdownGrace = p.duration(v, f) },
+				"idle": func(v *yaml.Node, f string) { c.Timeouts.Idle = p.duration(v, f) },
+				"data": func(v *yaml.Node, f string) { c.Timeouts.Data = p.duration(v, f) },
+				"shutdown_grace": func(v *yaml.Node, f string) {
+					// Unlike idle and data there is no "never" here: a negative grace has no meaning.
+					if d := p.duration(v, f); d < 0 {
+						p.fail(v, f, "%q: want a duration ≥ 0 such as 30s (0: the default, 30s)", v.Value)
+					} else {
+						c.Timeouts.ShutdownGrace = d
+					}
+				},
 			})
 		},
 	})

@@ -393,3 +393,45 @@ func (e *errWriter) printf(format string, args ...any) {
 		_, e.err = fmt.Fprintf(e.w, format, args...)
 	}
 }
+
+// Incomparable lists why two runs do not measure the same thing, in words: one has conformance
+// results and the other none, one has load results and the other none, or their load runs asked
+// for different work (sessions, transfers, size, data mode, TLS). Empty means comparable. A
+// comparison across such a difference says "no regression" about things it never compared, or
+// blames the server for a change of scenario, so compare refuses it unless told otherwise.
+func Incomparable(base, next *Run) []string {
+	var diffs []string
+	part := func(what string, b, n bool) {
+		switch {
+		case b && !n:
+			diffs = append(diffs, fmt.Sprintf("the baseline has %s results, the new run has none", what))
+		case n && !b:
+			diffs = append(diffs, fmt.Sprintf("the new run has %s results, the baseline has none", what))
+		}
+	}
+	part("conformance", base.Conformance != nil, next.Conformance != nil)
+	part("load", base.Load != nil, next.Load != nil)
+	if base.Conformance == nil && next.Conformance == nil && base.Load == nil && next.Load == nil {
+		diffs = append(diffs, "neither run has conformance or load results")
+	}
+	if b, n := base.Load, next.Load; b != nil && n != nil {
+		field := func(name string, bv, nv any) {
+			if bv != nv {
+				diffs = append(diffs, fmt.Sprintf("%s %v vs %v", name, bv, nv))
+			}
+		}
+		field("sessions", b.Sessions, n.Sessions)
+		field("transfers per session", b.TransfersPerSession, n.TransfersPerSession)
+		field("size", b.Size, n.Size)
+		field("data mode", b.DataMode, n.DataMode)
+		field("TLS", orNone(b.TLS), orNone(n.TLS))
+	}
+	return diffs
+}
+
+func orNone(s string) string {
+	if s == "" {
+		return "none"
+	}
+	return s
+}

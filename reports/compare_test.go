@@ -3,6 +3,7 @@ package reports
 import (
 	"bytes"
 	"math"
+	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -260,6 +261,48 @@ func TestParseTolerances(t *testing.T) {
 			require.NoError(t, err)
 			if _, off := tt.want["p50"]; off {
 				assert.Equal(t, got, again, "String round-trips")
+			}
+		})
+	}
+}
+
+// Runs that did different work, or that have no part in common, are named as incomparable
+// instead of compared into "no regression" (issue 11, item 6).
+func TestIncomparable(t *testing.T) {
+	conf := func() *Run { return fixtureRun(t, fixtureOpts{url: "ftp://h:21", conform: true}) }
+	load := func() *Run {
+		return fixtureRun(t, fixtureOpts{url: "ftp://h:21", load: &loadOpts{sessions: 10, transfers: 2, size: 4096, seed: 1}})
+	}
+	both := func() *Run {
+		return fixtureRun(t, fixtureOpts{url: "ftp://h:21", conform: true, load: &loadOpts{sessions: 10, transfers: 2, size: 4096, seed: 1}})
+	}
+	tests := []struct {
+		name       string
+		base, next *Run
+		edit       func(b, n *Run)
+		want       []string // empty: comparable
+	}{
+		{"conformance-only vs load-only", conf(), load(), nil, []string{"the baseline has conformance results, the new run has none", "the new run has load results, the baseline has none"}},
+		{"load lost", both(), conf(), nil, []string{"the baseline has load results, the new run has none"}},
+		{"sessions", load(), load(), func(_, n *Run) { n.Load.Sessions = 500 }, []string{"sessions 10 vs 500"}},
+		{"size and mode", load(), load(), func(_, n *Run) { n.Load.Size = 1 << 20; n.Load.DataMode = "pasv" }, []string{"size 4096 vs 1048576", "data mode epsv vs pasv"}},
+		{"transfers", load(), load(), func(_, n *Run) { n.Load.TransfersPerSession = 7 }, []string{"transfers per session 2 vs 7"}},
+		{"same work", both(), both(), nil, nil},
+		{"conformance runs", conf(), conf(), nil, nil},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if tt.edit != nil {
+				tt.edit(tt.base, tt.next)
+			}
+			got := Incomparable(tt.base, tt.next)
+			if len(tt.want) == 0 {
+				assert.Empty(t, got)
+				return
+			}
+			joined := strings.Join(got, "; ")
+			for _, w := range tt.want {
+				assert.Contains(t, joined, w)
 			}
 		})
 	}

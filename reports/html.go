@@ -146,6 +146,7 @@ type countView struct {
 type runView struct {
 	Label, URL, Tool, Started, Duration string
 	Partial                             bool
+	PartialReason                       string
 	Banner, Syst                        string
 	Feat, Faults                        []string
 	Profile                             *Profile
@@ -221,7 +222,7 @@ func buildPage(runs []*Run, opts HTMLOptions) (*page, error) {
 	labels := RunLabels(runs)
 	failures := 0
 	for i, r := range runs {
-		rv := runView{Label: labels[i], URL: r.Target.URL, Partial: r.Partial, Banner: visibleString(r.Target.Banner),
+		rv := runView{Label: labels[i], URL: r.Target.URL, Partial: r.Partial, PartialReason: visibleString(r.PartialReason), Banner: visibleString(r.Target.Banner),
 			Syst: visibleString(r.Target.Syst), Feat: r.Target.Feat, Faults: r.Target.Faults}
 		if r.Tool.Name != "" || r.Tool.Version != "" {
 			rv.Tool = strings.TrimSpace(r.Tool.Name + " " + r.Tool.Version)
@@ -287,6 +288,14 @@ func buildPage(runs []*Run, opts HTMLOptions) (*page, error) {
 		p.Verdict = "No failures"
 	} else {
 		p.Verdict = "Failures found"
+	}
+	if incomplete := countPartial(runs); incomplete > 0 {
+		// A run that lost its target is never shown as green, whatever its cases say.
+		if p.VerdictOK {
+			p.Verdict = "Incomplete"
+		}
+		p.VerdictOK = false
+		p.Verdict += fmt.Sprintf("; %d run(s) did not complete", incomplete)
 	}
 	return p, nil
 }
@@ -683,4 +692,14 @@ func portsSeen(ports []int) string {
 		b.WriteString(" …")
 	}
 	return b.String()
+}
+
+func countPartial(runs []*Run) int {
+	n := 0
+	for _, r := range runs {
+		if r.Partial {
+			n++
+		}
+	}
+	return n
 }

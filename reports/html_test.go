@@ -168,6 +168,7 @@ func TestHTMLRejectsBadHistogram(t *testing.T) {
 func TestWriteHTMLFileAtomic(t *testing.T) {
 	dir := t.TempDir()
 	path := filepath.Join(dir, "sub", "report.html")
+	require.NoError(t, os.Mkdir(filepath.Dir(path), 0o755))
 	require.NoError(t, WriteHTMLFile(path, fixtureMatrix(t), HTMLOptions{}))
 	data, err := os.ReadFile(path)
 	require.NoError(t, err)

@@ -3,8 +3,10 @@ package reports
 import (
 	"bytes"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"strings"
@@ -42,6 +44,9 @@ func Decode(r io.Reader, name string) (*Run, error) {
 	if err := json.Unmarshal(data, &run); err != nil {
 		return nil, fmt.Errorf("%s: %w", name, err)
 	}
+	if err := run.Validate(name); err != nil {
+		return nil, err
+	}
 	return &run, nil
 }
 
@@ -77,13 +82,15 @@ func WriteFile(path string, run *Run) error {
 // WriteFileAtomic writes data to a temporary file beside path and renames it into place, so a
 // reader never sees a half-written report and a crash leaves the old file intact.
 func WriteFileAtomic(path string, data []byte) error {
+	// The folder is not created: a typo in a path must not make folders anywhere (CheckOutput
+	// says so before a run starts).
 	dir := filepath.Dir(path)
-	if err := os.MkdirAll(dir, 0o755); err != nil {
-		return err
-	}
 	f, err := os.CreateTemp(dir, "."+filepath.Base(path)+".tmp-*")
 	if err != nil {
-		return err
+		if errors.Is(err, fs.ErrNotExist) {
+			return fmt.Errorf("write %s: folder %s does not exist", path, dir)
+		}
+		return fmt.Errorf("write %s: %w", path, err)
 	}
 	tmp := f.Name()
 	_, werr := f.Write(data)

@@ -54,6 +54,12 @@ func TestWriteFileAtomic(t *testing.T) {
 	path := filepath.Join(dir, "out", "run.json")
 	r := fixtureRun(t, fixtureOpts{url: "ftp://h:21", conform: true})
 	r.Schema = ""
+
+	// A missing folder is an error, and no folder is made: a typo must not create folders.
+	err := WriteFile(path, r)
+	require.ErrorContains(t, err, "does not exist")
+	require.NoDirExists(t, filepath.Dir(path))
+	require.NoError(t, os.Mkdir(filepath.Dir(path), 0o755))
 	require.NoError(t, WriteFile(path, r))
 	assert.Equal(t, SchemaV1, r.Schema, "a missing schema is filled in")
 	got, err := ReadFile(path)
@@ -102,4 +108,31 @@ func TestDecodeRefusesOtherDocuments(t *testing.T) {
 			assert.Contains(t, err.Error(), tt.want)
 		})
 	}
+}
+
+// Values no run can produce are refused on reading, naming the file, the field and the value
+// (issue 11, item 10): a damaged document must not be rendered as if it were true.
+func TestDecodeRefusesImpossibleValues(t *testing.T) {
+	tests := []struct {
+		name, doc, want string
+	}{
+		{"unknown outcome", `{"schema":"ftpspec.run/v1","conformance":{"cases":[{"id":"a","outcome":"pass"},{"id":"b","outcome":"banana"}],"totals":{}}}`,
+			`run.json: conformance.cases[1].outcome: "banana" is not valid`},
+		{"negative ok", `{"schema":"ftpspec.run/v1","load":{"transfers":{"attempted":5,"ok":-3}}}`, `run.json: load.transfers.ok: -3 is not valid (want a count ≥ 0)`},
+		{"ok above attempted", `{"schema":"ftpspec.run/v1","load":{"transfers":{"attempted":5,"ok":6}}}`, `load.transfers.ok: 6 is not valid (want at most transfers.attempted (5))`},
+		{"negative total", `{"schema":"ftpspec.run/v1","conformance":{"cases":[],"totals":{"fail":-1}}}`, `conformance.totals.fail: -1`},
+		{"negative rate", `{"schema":"ftpspec.run/v1","load":{"transfers_per_s":-2}}`, `load.transfers_per_s: -2`},
+		{"shard outside its count", `{"schema":"ftpspec.run/v1","load":{"shard":{"index":3,"count":2}}}`, `load.shard: "3/2"`},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			_, err := Decode(strings.NewReader(tt.doc), "run.json")
+			require.Error(t, err)
+			var de *DocumentError
+			assert.True(t, errors.As(err, &de))
+			assert.Contains(t, err.Error(), tt.want)
+		})
+	}
+	_, err := Decode(strings.NewReader(`{"schema":"ftpspec.run/v1","conformance":{"cases":[{"id":"a","outcome":"xpass"}],"totals":{"xpass":1}}}`), "run.json")
+	assert.NoError(t, err)
 }

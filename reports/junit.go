@@ -109,6 +109,19 @@ func WriteJUnit(w io.Writer, runs []*Run, opts JUnitOptions) error {
 		doc.Suites = append(doc.Suites, s)
 	}
 	for i, r := range runs {
+		if r.Partial {
+			// CI must not read an incomplete run as green: it is an errored testcase of its own.
+			why := r.PartialReason
+			if why == "" {
+				why = "the run was interrupted"
+			}
+			s := junitSuite{Name: "run: " + labels[i], Cases: []junitCase{{Name: "the run completed", Classname: "ftpspec.run", Time: "0",
+				Error: &junitMessage{Message: xmlSafe(visibleString(why)), Type: "incomplete"}}}}
+			countSuite(&s)
+			doc.Suites = append(doc.Suites, s)
+		}
+	}
+	for i, r := range runs {
 		if r.Load == nil {
 			continue
 		}

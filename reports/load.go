@@ -1,5 +1,7 @@
 package reports
 
+import "fmt"
+
 // Load is the result of a load run: what was asked, what happened to every transfer, and the
 // evidence (data ports, thieves, latency histograms) that a transfer went where it belonged.
 type Load struct {
@@ -22,6 +24,7 @@ type Load struct {
 	MaxSimultaneousDataConnections int            `json:"max_simultaneous_data_connections"`
 	DataPorts                      PortAnalysis   `json:"data_ports"`
 	Thieves                        *Thieves       `json:"thieves,omitempty"`
+	Preparation                    *Preparation   `json:"preparation,omitempty"` // uploading the files the sessions download
 
 	// Histograms holds one HDR histogram per phase ("connect", "login", "pasv", "data_connect",
 	// "first_byte", "done") and "transfer" for the whole; values in microseconds. Kept whole so that
@@ -33,11 +36,22 @@ type Load struct {
 	Truncated  bool                  `json:"records_truncated,omitempty"`
 }
 
+// Preparation is what it took to put the run's files on the server before the load. Refusals
+// the server gave to a plain upload outside any load are findings about it, counted here.
+type Preparation struct {
+	Files    int            `json:"files"`              // files uploaded
+	Retries  int            `json:"retries"`            // attempts repeated after a transient refusal
+	Refusals map[string]int `json:"refusals,omitempty"` // what was refused, "EPSV 425" → times
+}
+
 // Shard says which share of a larger run this is.
 type Shard struct {
-	Index int `json:"index"` // 1-based
-	Count int `json:"count"`
+	Index int    `json:"index"` // 1-based
+	Count int    `json:"count"`
+	Run   string `json:"run,omitempty"` // identity shared by the shards of one run (merge refuses to mix runs)
 }
+
+func (s *Shard) String() string { return fmt.Sprintf("%d/%d", s.Index, s.Count) }
 
 // TransferCounts counts transfers by verdict.
 type TransferCounts struct {

@@ -56,6 +56,7 @@ func WriteMarkdown(w io.Writer, runs []*Run, opts MarkdownOptions) error {
 			verdict += fmt.Sprintf(", %d failing load run(s)", loadBad)
 		}
 	}
+	verdict = incompleteVerdict(runs, verdict)
 	fmt.Fprintf(&b, "## ftpspec: %s\n\n", verdict)
 
 	if len(cols) > 0 {
@@ -242,4 +243,26 @@ func writeMarkdownAdvisories(b *bytes.Buffer, runs []*Run, cols []column, opts M
 		b.WriteString(r)
 	}
 	b.WriteString("\n")
+}
+
+// incompleteVerdict keeps a run that did not complete from reading as green: "all passed"
+// becomes "incomplete", and the reasons are added to any verdict.
+func incompleteVerdict(runs []*Run, verdict string) string {
+	var reasons []string
+	for _, r := range runs {
+		if r.Partial {
+			why := r.PartialReason
+			if why == "" {
+				why = "interrupted"
+			}
+			reasons = append(reasons, visibleString(why))
+		}
+	}
+	if len(reasons) == 0 {
+		return verdict
+	}
+	if verdict == "✅ all passed" {
+		verdict = "⚠️ incomplete"
+	}
+	return fmt.Sprintf("%s; %d run(s) did not complete (%s)", verdict, len(reasons), mdCell(strings.Join(reasons, "; ")))
 }

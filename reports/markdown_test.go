@@ -100,3 +100,31 @@ func TestMarkdownCellEscaping(t *testing.T) {
 		assert.Equal(t, tt.want, mdCell(tt.in), tt.in)
 	}
 }
+
+// A run that did not complete never renders as green: Markdown says incomplete with the reason,
+// the HTML verdict is not OK, and JUnit carries an errored testcase (issue 11, items 1 and 2).
+func TestPartialRunIsNeverGreen(t *testing.T) {
+	r := fixtureRun(t, fixtureOpts{url: "ftp://h:21", conform: true, healthy: true})
+	r.Partial, r.PartialReason = true, "the target went away: server stopped answering after rfc959/5.4/x"
+
+	var md bytes.Buffer
+	require.NoError(t, WriteMarkdown(&md, []*Run{r}, MarkdownOptions{}))
+	assert.NotContains(t, md.String(), "all passed")
+	assert.Contains(t, md.String(), "incomplete")
+	assert.Contains(t, md.String(), "server stopped answering")
+
+	var html bytes.Buffer
+	require.NoError(t, WriteHTML(&html, []*Run{r}, HTMLOptions{}))
+	assert.Contains(t, html.String(), "1 run(s) did not complete")
+	assert.NotContains(t, html.String(), `class="verdict v-ok"`)
+
+	var junit bytes.Buffer
+	require.NoError(t, WriteJUnit(&junit, []*Run{r}, JUnitOptions{}))
+	assert.Contains(t, junit.String(), `<testcase name="the run completed"`)
+	assert.Regexp(t, `<testsuites [^>]*errors="1"`, junit.String())
+
+	r.Partial, r.PartialReason = false, ""
+	md.Reset()
+	require.NoError(t, WriteMarkdown(&md, []*Run{r}, MarkdownOptions{}))
+	assert.Contains(t, md.String(), "all passed", "a complete healthy run is green")
+}

@@ -10,10 +10,15 @@ import (
 )
 
 // Merge combines runs of one target into one run: the shards of a sharded load run, or
-// conformance runs split across processes. It is exact where the documents allow it:
+// conformance runs split across processes, or a conformance run with a load run. It is exact
+// where the documents allow it:
 //
-//   - transfer counts, bytes and thieves add; HDR histograms merge bucket by bucket, and the
-//     latency percentiles are recomputed from the merged "transfer" histogram;
+//   - a single load result (a conformance run merged with a load run) is kept as it is: its
+//     rates were measured over its own time, and the conformance run's time has nothing to do
+//     with them;
+//   - several load results must be the shards of one load run (same count and run identity,
+//     each index once); then transfer counts, bytes and thieves add; HDR histograms merge bucket
+//     by bucket, and the latency percentiles are recomputed from the merged "transfer" histogram;
 //   - records are concatenated with their start times moved onto the merged run's clock (each
 //     shard's Started), and the port analysis is recomputed from them;
 //   - the per-second series are aligned on each run's Started time and added;
@@ -22,27 +27,55 @@ import (
 //   - error_rate is recomputed from the merged counts;
 //   - max_simultaneous_data_connections is the sum of the shards' peaks: an upper bound, since
 //     shards need not peak at the same moment;
-//   - thresholds the shards carried are evaluated again on the merged result.
+//   - thresholds the shards carried are evaluated again on the merged result;
+//   - missing shards make the result partial, saying which.
 //
-// Conformance cases are concatenated and recounted. Runs of different schemas or targets are
+// Conformance cases are concatenated and recounted; the same case (ID and TLS mode) twice is
+// refused, since it means one document was given twice. Runs of different schemas or targets are
 // refused: their numbers do not describe one server.
 func Merge(runs []*Run) (*Run, error) {
+	names := make([]string, len(runs))
+	for i := range runs {
+		names[i] = fmt.Sprintf("run %d", i+1)
+	}
+	return MergeNamed(names, runs)
+}
+
+// MergeNamed is Merge with a name for each run (its file), used in the errors.
+func MergeNamed(names []string, runs []*Run) (*Run, error) {
 	if len(runs) == 0 {
 		return nil, fmt.Errorf("merge: no runs")
+	}
+	if len(names) != len(runs) {
+		return nil, fmt.Errorf("merge: %d names for %d runs", len(names), len(runs))
+	}
+	for i := range names {
+		for j := range i {
+			if names[i] == names[j] {
+				return nil, fmt.Errorf("merge: %s is given twice (documents %d and %d): merging it with itself would count everything twice", names[i], j+1, i+1)
+			}
+		}
 	}
 	first := runs[0]
 	for i, r := range runs {
 		if r == nil {
-			return nil, fmt.Errorf("merge: run %d is nil", i+1)
+			return nil, fmt.Errorf("merge: %s is nil", names[i])
 		}
 		if r.Schema != first.Schema {
-			return nil, fmt.Errorf("merge: run %d has schema %q, run 1 has %q; convert them to one schema first", i+1, r.Schema, first.Schema)
+			return nil, fmt.Errorf("merge: %s has schema %q, %s has %q; convert them to one schema first", names[i], r.Schema, names[0], first.Schema)
 		}
 		// Embedded reference servers listen on a random port per command, so two runs against
 		// "the embedded reference" name different URLs for the same server.
 		if r.Target.URL != first.Target.URL && !(r.Target.Embedded && first.Target.Embedded) {
-			return nil, fmt.Errorf("merge: run %d targets %q, run 1 targets %q; only runs against one target merge", i+1, r.Target.URL, first.Target.URL)
+			return nil, fmt.Errorf("merge: %s targets %q, %s targets %q; only runs against one target merge", names[i], r.Target.URL, names[0], first.Target.URL)
 		}
+	}
+	if err := checkNoDuplicateCases(names, runs); err != nil {
+		return nil, err
+	}
+	missing, err := checkShards(names, runs)
+	if err != nil {
+		return nil, err
 	}
 	out := &Run{
 		Schema:  first.Schema,
@@ -51,6 +84,7 @@ func Merge(runs []*Run) (*Run, error) {
 		Target:  first.Target,
 		Started: first.Started,
 	}
+	var reasons []string
 	for _, r := range runs {
 		if r.Label != out.Label {
 			out.Label = ""
@@ -65,7 +99,18 @@ func Merge(runs []*Run) (*Run, error) {
 		if out.Lab == nil {
 			out.Lab = r.Lab // a lab's findings describe the whole run; runs carry one at most
 		}
+		if r.PartialReason != "" && !contains(reasons, r.PartialReason) {
+			reasons = append(reasons, r.PartialReason)
+		}
+		if out.Target.Banner == "" && r.Target.Banner != "" {
+			out.Target.Banner, out.Target.Syst, out.Target.Feat = r.Target.Banner, r.Target.Syst, r.Target.Feat
+		}
 	}
+	if missing != "" {
+		out.Partial = true
+		reasons = append(reasons, missing)
+	}
+	out.PartialReason = strings.Join(reasons, "; ")
 	var confs []*Conformance
 	var loads []*Run
 	for _, r := range runs {
@@ -97,7 +142,13 @@ func Merge(runs []*Run) (*Run, error) {
 			out.Bench = r.Bench
 		}
 	}
-	if len(loads) > 0 {
+	switch {
+	case len(loads) == 1 && missing == "":
+		// One load run: its figures are the measurement. Recomputing them over the merged run's
+		// span (which includes a conformance run's time) would divide by the wrong duration.
+		l := *loads[0].Load
+		out.Load = &l
+	case len(loads) > 0:
 		l, err := mergeLoads(loads, out.Started)
 		if err != nil {
 			return nil, err
@@ -105,6 +156,94 @@ func Merge(runs []*Run) (*Run, error) {
 		out.Load = l
 	}
 	return out, nil
+}
+
+// checkNoDuplicateCases refuses two runs holding the same case in the same TLS mode: merged,
+// it would be counted twice.
+func checkNoDuplicateCases(names []string, runs []*Run) error {
+	seen := map[CaseKey]int{}
+	for i, r := range runs {
+		if r.Conformance == nil {
+			continue
+		}
+		for _, c := range r.Conformance.Cases {
+			k := CaseKey{c.ID, c.TLS}
+			if k.TLS == "none" {
+				k.TLS = ""
+			}
+			j, dup := seen[k]
+			if dup && j != i {
+				return fmt.Errorf("merge: %s and %s both hold case %s: merging them would count it twice (is one document given twice?)", names[j], names[i], k)
+			}
+			seen[k] = i
+		}
+	}
+	return nil
+}
+
+// checkShards refuses load results that are not the shards of one load run, and says which
+// shards are missing (the merge is then partial).
+func checkShards(names []string, runs []*Run) (missing string, err error) {
+	var idx []int
+	for i, r := range runs {
+		if r.Load != nil {
+			idx = append(idx, i)
+		}
+	}
+	if len(idx) < 2 {
+		if len(idx) == 1 {
+			if sh := runs[idx[0]].Load.Shard; sh != nil && sh.Count > 1 {
+				return missingShards(sh.Count, map[int]bool{sh.Index: true}), nil
+			}
+		}
+		return "", nil
+	}
+	firstI := idx[0]
+	first := runs[firstI].Load.Shard
+	have := map[int]int{}
+	for _, i := range idx {
+		sh := runs[i].Load.Shard
+		switch {
+		case i == firstI:
+		case sh == nil && first == nil:
+			return "", fmt.Errorf("merge: %s and %s are two separate load runs, not shards of one: their rates cannot be added (compare them with 'ftpspec compare', or show both with 'ftpspec report')", names[firstI], names[i])
+		case sh == nil || first == nil:
+			a, b := firstI, i
+			if first == nil {
+				a, b = i, firstI
+			}
+			return "", fmt.Errorf("merge: %s is shard %s of a load run but %s is a whole load run; only the shards of one load run merge", names[a], runs[a].Load.Shard, names[b])
+		case sh.Count != first.Count:
+			return "", fmt.Errorf("merge: %s is shard %s but %s is shard %s: shards of one run have the same count", names[firstI], first, names[i], sh)
+		case sh.Run != first.Run:
+			return "", fmt.Errorf("merge: %s belongs to load run %q but %s to load run %q: only the shards of one load run merge", names[firstI], first.Run, names[i], sh.Run)
+		}
+		if sh == nil {
+			continue // the first of several whole runs; the next one is refused
+		}
+		if j, dup := have[sh.Index]; dup {
+			return "", fmt.Errorf("merge: %s and %s are both shard %s: merging them would count its transfers twice", names[j], names[i], sh)
+		}
+		have[sh.Index] = i
+	}
+	got := map[int]bool{}
+	for k := range have {
+		got[k] = true
+	}
+	return missingShards(first.Count, got), nil
+}
+
+func missingShards(count int, got map[int]bool) string {
+	var miss []string
+	for k := 1; k <= count; k++ {
+		if !got[k] {
+			miss = append(miss, fmt.Sprintf("%d/%d", k, count))
+		}
+	}
+	if len(miss) == 0 {
+		return ""
+	}
+	return "load shard(s) " + strings.Join(miss, ", ") + " missing from the merge"
 }
 
 // offsetMS is how much later than the merged start a run started.

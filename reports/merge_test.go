@@ -144,8 +144,12 @@ func TestMergeConformance(t *testing.T) {
 }
 
 func TestMergeRefuses(t *testing.T) {
+	n := 0
 	mk := func() *Run {
-		return fixtureRun(t, fixtureOpts{url: "ftp://h:21", load: &loadOpts{sessions: 2, transfers: 1, size: 10, seed: 1}})
+		n++
+		r := fixtureRun(t, fixtureOpts{url: "ftp://h:21", load: &loadOpts{sessions: 2, transfers: 1, size: 10, seed: 1}})
+		r.Load.Shard = &Shard{Index: (n-1)%2 + 1, Count: 2, Run: "r1"}
+		return r
 	}
 	tests := []struct {
 		name string
@@ -174,4 +178,73 @@ func TestMergeRefuses(t *testing.T) {
 	}
 	_, err := Merge(nil)
 	assert.ErrorContains(t, err, "no runs")
+}
+
+// A conformance run and a load run merge into one document whose load figures are the load
+// run's own: the conformance run's time must not dilute the load's rates (issue 11, item 4).
+func TestMergeConformanceWithLoadKeepsLoadRates(t *testing.T) {
+	t0 := time.Date(2025, 1, 2, 3, 4, 5, 0, time.UTC)
+	c := fixtureRun(t, fixtureOpts{url: "ftp://h:21", started: t0, conform: true, healthy: true})
+	l := fixtureRun(t, fixtureOpts{url: "ftp://h:21", started: t0.Add(2 * time.Second), load: &loadOpts{sessions: 20, transfers: 5, size: 65536, seed: 3}})
+	for _, order := range [][]*Run{{c, l}, {l, c}} {
+		m, err := Merge(order)
+		require.NoError(t, err)
+		require.NotNil(t, m.Conformance)
+		require.NotNil(t, m.Load)
+		assert.Equal(t, l.Load.TransfersPerS, m.Load.TransfersPerS)
+		assert.Equal(t, l.Load.ThroughputBytesPerS, m.Load.ThroughputBytesPerS)
+		assert.Equal(t, l.Load.DurationS, m.Load.DurationS)
+		assert.Equal(t, l.Load.LatencyMS, m.Load.LatencyMS)
+		assert.Equal(t, l.Load.Series, m.Load.Series)
+		assert.Equal(t, t0, m.Started)
+	}
+}
+
+// Merge refuses what would double-count: the same document twice, the same shard twice, shards
+// of different runs or counts, separate whole load runs; each error names both documents
+// (issue 11, item 5). Missing shards make the result partial, saying which.
+func TestMergeRefusesDuplicatesAndMismatches(t *testing.T) {
+	load := func(idx, count int, run string) *Run {
+		r := fixtureRun(t, fixtureOpts{url: "ftp://h:21", load: &loadOpts{sessions: 4, transfers: 2, size: 100, seed: uint64(idx)}})
+		if count > 0 {
+			r.Load.Shard = &Shard{Index: idx, Count: count, Run: run}
+		}
+		return r
+	}
+	conf := fixtureRun(t, fixtureOpts{url: "ftp://h:21", conform: true})
+	tests := []struct {
+		name string
+		runs []*Run
+		want []string
+	}{
+		{"same load document twice", []*Run{load(1, 0, ""), load(1, 0, "")}, []string{"a.json and b.json are two separate load runs"}},
+		{"same conformance document twice", []*Run{conf, conf}, []string{"a.json and b.json both hold case"}},
+		{"shard 1/2 twice", []*Run{load(1, 2, "x"), load(1, 2, "x")}, []string{"a.json and b.json are both shard 1/2"}},
+		{"shard 1/2 with shard 2/3", []*Run{load(1, 2, "x"), load(2, 3, "x")}, []string{"a.json is shard 1/2 but b.json is shard 2/3"}},
+		{"shards of two runs", []*Run{load(1, 2, "x"), load(2, 2, "y")}, []string{`a.json belongs to load run "x" but b.json to load run "y"`}},
+		{"a shard with a whole run", []*Run{load(1, 2, "x"), load(1, 0, "")}, []string{"a.json is shard 1/2", "b.json is a whole load run"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			_, err := MergeNamed([]string{"a.json", "b.json"}, tt.runs)
+			require.Error(t, err)
+			for _, w := range tt.want {
+				assert.Contains(t, err.Error(), w)
+			}
+		})
+	}
+
+	_, err := MergeNamed([]string{"a.json", "a.json"}, []*Run{conf, conf})
+	assert.ErrorContains(t, err, "a.json is given twice")
+
+	m, err := MergeNamed([]string{"a.json", "b.json"}, []*Run{load(1, 3, "x"), load(3, 3, "x")})
+	require.NoError(t, err)
+	assert.True(t, m.Partial)
+	assert.Contains(t, m.PartialReason, "2/3 missing")
+	assert.Equal(t, 8, m.Load.Sessions)
+
+	m, err = MergeNamed([]string{"a.json", "b.json"}, []*Run{load(1, 2, "x"), load(2, 2, "x")})
+	require.NoError(t, err)
+	assert.False(t, m.Partial)
+	assert.Nil(t, m.Load.Shard)
 }

@@ -25,6 +25,10 @@ type Run struct {
 	Load        *Load        `json:"load,omitempty"`
 	Lab         *Lab         `json:"lab,omitempty"`   // the NAT lab's network and findings (ftpspec lab nat)
 	Bench       *Bench       `json:"bench,omitempty"` // servers side by side with the machine's ceiling (ftpspec bench)
+
+	// PartialReason says, in one line, why the run is partial: the target refused or went away,
+	// the run was interrupted, or shards are missing from a merge.
+	PartialReason string `json:"partial_reason,omitempty"`
 }
 
 // Tool identifies the ftpspec build that produced a run, as `ftpspec version` prints it.
@@ -77,6 +81,10 @@ type Conformance struct {
 
 // Profile is what the harness learned about the server before the cases ran.
 type Profile struct {
+	// ProbeTranscript is the first connection's transcript when it failed (refused, silent, not
+	// FTP, login refused): the evidence of a run in which no case could run.
+	ProbeTranscript []Event `json:"probe_transcript,omitempty"`
+
 	Banner         string   `json:"banner,omitempty"`
 	Syst           string   `json:"syst,omitempty"`
 	Feat           []string `json:"feat,omitempty"`

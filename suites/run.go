@@ -60,6 +60,11 @@ type Options struct {
 	// Progress, when set, is called with each result as it is decided (from several goroutines,
 	// one call at a time).
 	Progress func(reports.CaseResult)
+	// Planned, when set, is called before each batch of cases with the number of results the
+	// batch will report, so a progress display knows the total as it grows.
+	Planned func(n int)
+	// Starting, when set, is called as a case starts (from several goroutines at once).
+	Starting func(id, tls string)
 }
 
 // DefaultExhaustMax is the default Options.ExhaustMax: never more simultaneous sessions than this
@@ -105,6 +110,15 @@ func (e *UnreachableError) Error() string {
 }
 
 func (e *UnreachableError) Unwrap() error { return e.Err }
+
+// TargetLostError says the target stopped answering in the middle of the run: every case
+// after that point is an error that says nothing about the server's conformance, and the run
+// is incomplete. Run returns it with the results so far.
+type TargetLostError struct {
+	Reason string // "server stopped answering after <case>"
+}
+
+func (e *TargetLostError) Error() string { return "the target went away: " + e.Reason }
 
 // LoginError says the target answered but refused the run's credentials, so no case that needs
 // a session could run.
@@ -197,7 +211,9 @@ func Run(ctx context.Context, cases []Case, opts Options) (*reports.Conformance,
 		s.implicitAddr = opts.Target.Addr()
 	}
 	if err := s.probe(ctx, modes[0]); err != nil {
-		return nil, err
+		// What the probe learned (a banner, the bytes received, its transcript) is the evidence
+		// of why nothing ran: the caller writes it as a partial result.
+		return &reports.Conformance{Profile: s.profile, Cases: []reports.CaseResult{}}, err
 	}
 
 	out := &reports.Conformance{Profile: s.profile, Strict: opts.Strict}
@@ -256,7 +272,18 @@ func Run(ctx context.Context, cases []Case, opts Options) (*reports.Conformance,
 	out.Cases = append(out.Cases, s.runJobs(ctx, audits, report)...)
 	s.finishProfile()
 	out.Recount()
-	return out, ctx.Err()
+	return out, s.runErr(ctx)
+}
+
+// runErr says why a finished run is incomplete: interrupted, or its target went away.
+func (s *runState) runErr(ctx context.Context) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	if dead := s.deadReason(); dead != "" {
+		return &TargetLostError{Reason: dead}
+	}
+	return nil
 }
 
 type job struct {
@@ -278,7 +305,13 @@ func (s *runState) runJobs(ctx context.Context, jobs []job, report func(reports.
 			parallel = append(parallel, i)
 		}
 	}
+	if s.opts.Planned != nil && len(jobs) > 0 {
+		s.opts.Planned(len(jobs))
+	}
 	do := func(i int) {
+		if s.opts.Starting != nil {
+			s.opts.Starting(jobs[i].c.ID, jobs[i].label)
+		}
 		results[i] = s.runOne(ctx, jobs[i])
 		report(results[i])
 	}
@@ -548,21 +581,28 @@ func (s *runState) probe(ctx context.Context, mode string) error {
 	p := &reports.Profile{DeclaredRange: s.opts.DeclaredRange.String()}
 	s.profile = p
 	s.feat = map[string]string{}
+	failed := func(err error) error {
+		p.ProbeTranscript = e.tr.Events()
+		return err
+	}
 	c, greet, err := e.Dial(pctx)
 	if err != nil {
 		if errors.Is(err, ErrSkip) {
 			return fmt.Errorf("--tls implicit: %w", err)
 		}
-		return &UnreachableError{Addr: s.opts.Target.Addr(), Err: err}
+		if greet.Raw != "" {
+			p.Banner = greet.Raw // not a greeting, but what the target sent instead
+		}
+		return failed(&UnreachableError{Addr: s.opts.Target.Addr(), Err: err})
 	}
 	p.Banner = greet.String()
 	c.Close()
 	c, err = e.Connect(pctx)
 	if err != nil {
-		return &UnreachableError{Addr: s.opts.Target.Addr(), Err: err}
+		return failed(&UnreachableError{Addr: s.opts.Target.Addr(), Err: err})
 	}
 	if err := c.LoginOnly(pctx); err != nil {
-		return &LoginError{User: s.opts.Target.User, Err: err}
+		return failed(&LoginError{User: s.opts.Target.User, Err: err})
 	}
 	if r, err := c.Cmd(pctx, "SYST"); err == nil && r.Code == 215 {
 		p.Syst = r.Text()

@@ -249,7 +249,10 @@ func TestDeadServerStopsTheRun(t *testing.T) {
 	var progress []string
 	opts.Progress = func(r reports.CaseResult) { progress = append(progress, r.ID) }
 	res, err := Run(context.Background(), cases, opts)
-	require.NoError(t, err)
+	// The run is incomplete, and says so: the results so far come back with the cause.
+	var lost *TargetLostError
+	require.ErrorAs(t, err, &lost)
+	assert.Equal(t, "server stopped answering after rfc959/4.1.3/killer", lost.Reason)
 	require.Len(t, res.Cases, 4)
 	assert.Equal(t, reports.Pass, res.Cases[0].Outcome)
 	assert.Equal(t, reports.Error, res.Cases[1].Outcome)

@@ -85,9 +85,12 @@ func newBenchCmd(stdout, stderr io.Writer) *cobra.Command {
 			if err := cfg.Validate(); err != nil {
 				return usageErr(err)
 			}
+			if err := out.check(); err != nil {
+				return err
+			}
 			run := &reports.Run{
 				Schema:  reports.SchemaV1,
-				Tool:    reports.Tool{Name: "ftpspec", Version: version},
+				Tool:    toolOf(buildInfo()),
 				Label:   label,
 				Target:  reports.Target{URL: benchTargetsURL(cfg.Targets), Embedded: embedded != nil},
 				Started: time.Now().UTC(),
@@ -104,19 +107,21 @@ func newBenchCmd(stdout, stderr io.Writer) *cobra.Command {
 			}
 			run.Bench = b
 			run.Partial = err != nil
-			if werr := reports.WriteBenchMarkdown(stdout, b); werr != nil {
-				return werr
-			}
-			if werr := out.write(stdout, run); werr != nil {
-				return werr
-			}
 			if err != nil {
-				return err
+				run.PartialReason = terminalSafe(oneLine(err.Error()))
+			}
+			human := out.human(stdout, stderr)
+			if werr := reports.WriteBenchMarkdown(human, b); werr != nil {
+				return werr
+			}
+			werr := out.write(stdout, human, run)
+			if err != nil {
+				return withWriteErr(err, werr)
 			}
 			if bad := reports.BenchWrongBytes(b); bad != "" {
-				return failedErr(errors.New(bad))
+				return withWriteErr(failedErr(errors.New(bad)), werr)
 			}
-			return nil
+			return withWriteErr(nil, werr)
 		},
 	}
 	f := cmd.Flags()

@@ -2,9 +2,14 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"net/url"
+	"os"
+	"path/filepath"
+	"syscall"
 	"time"
 
 	"github.com/spf13/pflag"
@@ -29,39 +34,107 @@ func (o *outputs) register(f *pflag.FlagSet, withJSON bool) {
 	f.StringVar(&o.markdown, "markdown", "", "write a Markdown summary to FILE")
 }
 
-// write renders runs into every requested output and prints where each went.
-func (o outputs) write(stdout io.Writer, runs ...*reports.Run) error {
+// human is where a command's human-readable lines go: stdout, unless the JSON document itself
+// goes there (--json -), in which case stdout carries nothing but the document.
+func (o outputs) human(stdout, stderr io.Writer) io.Writer {
 	if o.json == "-" {
-		return reports.Encode(stdout, runs[0])
+		return stderr
 	}
-	if o.json != "" {
-		if len(runs) != 1 {
-			return usageErr(fmt.Errorf("--json: %d runs given, a run document holds one (use 'report merge')", len(runs)))
+	return stdout
+}
+
+// each lists the requested output files with the flag that names them.
+func (o outputs) each() []struct{ flag, path string } {
+	var out []struct{ flag, path string }
+	for _, x := range []struct{ flag, path string }{{"--json", o.json}, {"--html", o.html}, {"--junit", o.junit}, {"--markdown", o.markdown}} {
+		if x.path != "" && x.path != "-" {
+			out = append(out, x)
 		}
-		if err := reports.WriteFile(o.json, runs[0]); err != nil {
+	}
+	return out
+}
+
+// check is run before any connection: an output that cannot be written is a usage error now,
+// not a lost result after a long run.
+func (o outputs) check() error {
+	for _, x := range o.each() {
+		if err := checkOutput(x.flag, x.path); err != nil {
 			return err
 		}
-		fmt.Fprintf(stdout, "wrote %s\n", o.json)
-	}
-	if o.html != "" {
-		if err := reports.WriteHTMLFile(o.html, runs, reports.HTMLOptions{Comparison: o.comparison, Generated: time.Now()}); err != nil {
-			return err
-		}
-		fmt.Fprintf(stdout, "wrote %s\n", o.html)
-	}
-	if o.junit != "" {
-		if err := reports.WriteJUnitFile(o.junit, runs, reports.JUnitOptions{}); err != nil {
-			return err
-		}
-		fmt.Fprintf(stdout, "wrote %s\n", o.junit)
-	}
-	if o.markdown != "" {
-		if err := reports.WriteMarkdownFile(o.markdown, runs, reports.MarkdownOptions{ReportURL: o.html}); err != nil {
-			return err
-		}
-		fmt.Fprintf(stdout, "wrote %s\n", o.markdown)
 	}
 	return nil
+}
+
+// checkOutput verifies that path can be written as a file: it is not a directory, its folder
+// exists (it is not created: a typo must not make folders anywhere) and is a folder, and a file
+// can be created in it.
+func checkOutput(flag, path string) error {
+	if fi, err := os.Stat(path); err == nil && fi.IsDir() {
+		return usageErr(fmt.Errorf("%s %s: is a directory; give a file name", flag, path))
+	}
+	dir := filepath.Dir(path)
+	fi, err := os.Stat(dir)
+	switch {
+	case errors.Is(err, fs.ErrNotExist):
+		return usageErr(fmt.Errorf("%s %s: folder %s does not exist (it is not created; make it first)", flag, path, dir))
+	case errors.Is(err, syscall.ENOTDIR) || err == nil && !fi.IsDir():
+		return usageErr(fmt.Errorf("%s %s: %s is not a folder", flag, path, dir))
+	case err != nil:
+		return usageErr(fmt.Errorf("%s %s: %w", flag, path, err))
+	}
+	f, err := os.CreateTemp(dir, "."+filepath.Base(path)+".check-*")
+	if err != nil {
+		return usageErr(fmt.Errorf("%s %s: cannot write in %s: %w", flag, path, dir, errors.Unwrap(err)))
+	}
+	f.Close()
+	os.Remove(f.Name())
+	return nil
+}
+
+// write renders runs into every requested output and says on info where each went. One output
+// that fails does not stop the others; the failures come back together, each naming its flag.
+func (o outputs) write(stdout, info io.Writer, runs ...*reports.Run) error {
+	var errs []error
+	if o.json != "" && len(runs) != 1 {
+		return usageErr(fmt.Errorf("--json: %d runs given, a run document holds one (use 'report merge')", len(runs)))
+	}
+	if o.json == "-" {
+		if err := reports.Encode(stdout, runs[0]); err != nil {
+			errs = append(errs, fmt.Errorf("--json -: %w", err))
+		}
+	}
+	try := func(flag, path string, write func() error) {
+		if path == "" || path == "-" {
+			return
+		}
+		if err := write(); err != nil {
+			errs = append(errs, fmt.Errorf("%s: %w", flag, err))
+			return
+		}
+		fmt.Fprintf(info, "wrote %s\n", path)
+	}
+	try("--json", o.json, func() error { return reports.WriteFile(o.json, runs[0]) })
+	try("--html", o.html, func() error {
+		return reports.WriteHTMLFile(o.html, runs, reports.HTMLOptions{Comparison: o.comparison, Generated: time.Now()})
+	})
+	try("--junit", o.junit, func() error { return reports.WriteJUnitFile(o.junit, runs, reports.JUnitOptions{}) })
+	try("--markdown", o.markdown, func() error {
+		return reports.WriteMarkdownFile(o.markdown, runs, reports.MarkdownOptions{ReportURL: o.html})
+	})
+	return errors.Join(errs...)
+}
+
+// withWriteErr combines a run's verdict with a failure to write its outputs. The verdict keeps
+// its exit code (a failed transfer stays exit 1) and the message names both; a run that passed
+// but whose results could not all be written did not complete: exit 3.
+func withWriteErr(verdict, werr error) error {
+	switch {
+	case werr == nil:
+		return verdict
+	case verdict == nil:
+		return unreachableErr(fmt.Errorf("writing the results: %w", werr))
+	}
+	return &codedError{code: exitCode(verdict), err: fmt.Errorf("%w; and writing the results: %w", verdict, werr)}
 }
 
 // session is the server a conform or load command works against: the --target URL, or an embedded

@@ -2,6 +2,7 @@ package main
 
 import (
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"net/netip"
@@ -11,6 +12,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/ftpspec/ftpspec/internal/target"
 	"github.com/ftpspec/ftpspec/reports"
 	"github.com/ftpspec/ftpspec/suites"
 )
@@ -34,6 +36,11 @@ func newConformCmd(stdout, stderr io.Writer) *cobra.Command {
 			"or error (the harness or network failed). Every result carries the RFC sentence, what was expected,\n" +
 			"what happened, and the transcript with the exact bytes. Without --target it runs against an\n" +
 			"embedded reference server. --list prints the cases without connecting (--list --json as JSON).",
+		Example: "  ftpspec conform                                                   # against an embedded reference server\n" +
+			"  ftpspec conform --target ftp://test:test@127.0.0.1:2121 --html report.html\n" +
+			"  ftpspec conform --run 'rfc959/*/*' --skip '*/*/abor-*' --list     # what would run, no connection\n" +
+			"  ftpspec conform --target ftp://u:p@ftp.example.test --pasv-ports 21000-21999 --tls all --json run.json\n" +
+			"  ftpspec conform --run 'rfc959/4.1.1/*' --json - | jq .totals        # only JSON on stdout",
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error { return runConform(cmd, cf, stdout, stderr) },
 	}
@@ -61,14 +68,31 @@ func runConform(cmd *cobra.Command, cf conformFlags, stdout, stderr io.Writer) e
 	if err != nil {
 		return usageErr(fmt.Errorf("--run/--skip: %w", err))
 	}
-	if cf.list {
-		return listCases(stdout, cases, cf.out.json != "")
+	// Every value is checked before anything else happens, --list included: a bad flag is
+	// exit 2 whether or not a connection would follow.
+	if cf.timeout <= 0 {
+		return usageErr(fmt.Errorf("--timeout %s: want a duration > 0 such as 20s", cf.timeout))
 	}
 	if cf.parallel < 1 {
 		return usageErr(fmt.Errorf("--parallel %d: must be at least 1", cf.parallel))
 	}
 	if cf.exhaustMax < 1 {
 		return usageErr(fmt.Errorf("--exhaust-max %d: must be at least 1", cf.exhaustMax))
+	}
+	tgt := target.Target{Scheme: "ftp"}
+	if cf.target != "" {
+		if tgt, err = target.Parse(cf.target); err != nil {
+			return usageErr(fmt.Errorf("--target: %w", err))
+		}
+	}
+	if _, err := suites.Modes(cf.tls, tgt); err != nil {
+		return usageErr(err)
+	}
+	if err := cf.out.check(); err != nil {
+		return err
+	}
+	if cf.list {
+		return listCases(stdout, cases, cf.out.json)
 	}
 	foreign, err := netip.ParseAddr(cf.foreign)
 	if err != nil {
@@ -91,6 +115,8 @@ func runConform(cmd *cobra.Command, cf conformFlags, stdout, stderr io.Writer) e
 		return err
 	}
 	defer s.close()
+	human := cf.out.human(stdout, stderr)
+	progress := newConformProgress(stderr, human, 5*time.Second)
 	opts := suites.Options{
 		Target:        s.target,
 		TLS:           cf.tls,
@@ -101,9 +127,12 @@ func runConform(cmd *cobra.Command, cf conformFlags, stdout, stderr io.Writer) e
 		DeclaredRange: declared,
 		ForeignAddr:   foreign,
 		ExhaustMax:    cf.exhaustMax,
+		Planned:       progress.planned,
+		Starting:      progress.starting,
 		Progress: func(r reports.CaseResult) {
+			progress.done(r)
 			if cf.verbose || (r.Outcome != reports.Pass && r.Outcome != reports.Skip && r.Outcome != reports.Unsupported) {
-				fmt.Fprintf(stdout, "%-11s %s%s  %s\n", strings.ToUpper(string(r.Outcome)), r.ID, tlsSuffix(r.TLS), r.Title)
+				progress.println(fmt.Sprintf("%-11s %s%s  %s", strings.ToUpper(string(r.Outcome)), r.ID, tlsSuffix(r.TLS), r.Title))
 			}
 		},
 	}
@@ -114,19 +143,13 @@ func runConform(cmd *cobra.Command, cf conformFlags, stdout, stderr io.Writer) e
 			opts.DeclaredRange = suites.PortRange{Lo: r.Lo, Hi: r.Hi}
 		}
 	}
-	if _, err := suites.Modes(cf.tls, s.target); err != nil {
-		return usageErr(err)
-	}
-	label := cf.label
-	run := s.newRun(label)
+	run := s.newRun(cf.label)
 	conf, err := suites.Run(cmd.Context(), cases, opts)
+	progress.close()
 	run.Finished = time.Now().UTC()
 	if conf == nil {
 		if err == nil {
 			err = fmt.Errorf("conformance run returned no results")
-		}
-		if is[*suites.LoginError](err) {
-			return unreachableErr(err)
 		}
 		return err
 	}
@@ -134,25 +157,35 @@ func runConform(cmd *cobra.Command, cf conformFlags, stdout, stderr io.Writer) e
 	if p := conf.Profile; p != nil {
 		run.Target.Banner, run.Target.Syst, run.Target.Feat = p.Banner, p.Syst, p.Feat
 	}
+	var runErr error
 	if err != nil {
+		// Unreachable, refused, lost mid-run or interrupted: what is known is written, marked
+		// partial, and the exit code is 3 whatever the cases so far say.
 		run.Partial = true
+		run.PartialReason = terminalSafe(oneLine(err.Error()))
+		runErr = unreachableErr(err)
 	}
 	t := conf.Totals
-	fmt.Fprintf(stdout, "\n%d cases: %d pass, %d fail, %d warn, %d advisory, %d unsupported, %d skip, %d error", len(conf.Cases), t.Pass, t.Fail, t.Warn, t.Advisory, t.Unsupported, t.Skip, t.Error)
-	if t.XFail+t.XPass > 0 {
-		fmt.Fprintf(stdout, ", %d xfail, %d xpass", t.XFail, t.XPass)
+	if len(conf.Cases) > 0 {
+		fmt.Fprintf(human, "\n%d cases: %d pass, %d fail, %d warn, %d advisory, %d unsupported, %d skip, %d error", len(conf.Cases), t.Pass, t.Fail, t.Warn, t.Advisory, t.Unsupported, t.Skip, t.Error)
+		if t.XFail > 0 {
+			fmt.Fprintf(human, ", %d xfail", t.XFail)
+		}
+		if t.XPass > 0 {
+			fmt.Fprintf(human, ", %s", plural(t.XPass, "unexpected pass (xpass)", "unexpected passes (xpass)"))
+		}
+		fmt.Fprintln(human)
 	}
-	fmt.Fprintln(stdout)
-	if werr := cf.out.write(stdout, run); werr != nil {
-		return werr
+	if runErr == nil && t.Error > 0 && t.Pass == 0 && t.Fail == 0 {
+		run.Partial = true
+		run.PartialReason = fmt.Sprintf("no case could run against %s (%d errors)", s.target, t.Error)
+		runErr = unreachableErr(errors.New(run.PartialReason))
 	}
-	if err != nil {
-		return unreachableErr(err)
+	werr := cf.out.write(stdout, human, run)
+	if runErr != nil {
+		return withWriteErr(runErr, werr)
 	}
-	if t.Error > 0 && t.Pass == 0 && t.Fail == 0 {
-		return unreachableErr(fmt.Errorf("no case could run against %s (%d errors)", s.target, t.Error))
-	}
-	return verdictOf(run)
+	return withWriteErr(verdictOf(run), werr)
 }
 
 func tlsSuffix(mode string) string {
@@ -173,17 +206,30 @@ type caseListing struct {
 	Tags        []string `json:"tags,omitempty"`
 }
 
-func listCases(w io.Writer, cases []suites.Case, asJSON bool) error {
-	if asJSON {
+// listCases prints the cases; with jsonOut set, it writes them as JSON to that file ("-":
+// stdout) instead.
+func listCases(w io.Writer, cases []suites.Case, jsonOut string) error {
+	if jsonOut != "" {
 		list := struct {
 			Cases []caseListing `json:"cases"`
 		}{}
 		for _, c := range cases {
 			list.Cases = append(list.Cases, caseListing{c.ID, c.RFC, c.Section, string(c.Level), c.Title, c.Requirement, c.Tags})
 		}
-		enc := json.NewEncoder(w)
-		enc.SetIndent("", "  ")
-		return enc.Encode(list)
+		data, err := json.MarshalIndent(list, "", "  ")
+		if err != nil {
+			return err
+		}
+		data = append(data, '\n')
+		if jsonOut == "-" {
+			_, err = w.Write(data)
+			return err
+		}
+		if err := reports.WriteFileAtomic(jsonOut, data); err != nil {
+			return unreachableErr(fmt.Errorf("--json: %w", err))
+		}
+		fmt.Fprintf(w, "wrote %s (%d cases)\n", jsonOut, len(cases))
+		return nil
 	}
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
 	for _, c := range cases {

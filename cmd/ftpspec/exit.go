@@ -3,8 +3,11 @@ package main
 import (
 	"context"
 	"errors"
+	"fmt"
 	"io/fs"
 	"strings"
+	"unicode"
+	"unicode/utf8"
 )
 
 // Exit codes. Scripts depend on them; they never change meaning.
@@ -61,4 +64,27 @@ func exitCode(err error) int {
 func oneLine(s string) string {
 	s = strings.TrimSpace(s)
 	return strings.Join(strings.Fields(strings.ReplaceAll(s, "\n", " ")), " ")
+}
+
+// terminalSafe escapes what a hostile server could have put into an error message (a reply's
+// text, a banner, bytes that are not FTP at all): control bytes, escape sequences, non-printable
+// runes and bytes that are not UTF-8 become \xNN, so they reach the terminal as text, never as
+// commands to it.
+func terminalSafe(s string) string {
+	var b strings.Builder
+	for i := 0; i < len(s); {
+		r, n := utf8.DecodeRuneInString(s[i:])
+		if r == utf8.RuneError || !unicode.IsPrint(r) {
+			if r == utf8.RuneError {
+				n = 1
+			}
+			for _, x := range []byte(s[i : i+n]) {
+				fmt.Fprintf(&b, `\x%02X`, x)
+			}
+		} else {
+			b.WriteString(s[i : i+n])
+		}
+		i += n
+	}
+	return b.String()
 }

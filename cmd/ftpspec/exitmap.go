@@ -25,6 +25,7 @@ func is[T error](err error) bool {
 var packageErrorCodes = []errorCode{
 	{is[*reference.ConfigError], exitUsage},
 	{is[*reports.SchemaError], exitUsage},
+	{is[*reports.DocumentError], exitUsage},
 	{is[*loadgen.FieldError], exitUsage},
 	{is[*loadgen.BudgetError], exitUsage},
 	{is[*loadgen.FailedError], exitFailed},
@@ -35,4 +36,5 @@ var packageErrorCodes = []errorCode{
 	{is[*bench.DownError], exitUnreachable},
 	{is[*bench.LostError], exitUnreachable},
 	{is[*suites.LoginError], exitUnreachable},
+	{is[*suites.TargetLostError], exitUnreachable},
 }

@@ -94,6 +94,9 @@ func newLabCmd(stdout, stderr io.Writer) *cobra.Command {
 // parse checks the flags and builds the scenario before anything is created, so bad usage exits 2
 // without touching the network.
 func (o *labOptions) parse(fs *pflag.FlagSet) error {
+	if err := o.out.check(); err != nil {
+		return err
+	}
 	if o.clients < 1 || o.clients > 64 {
 		return usageErr(fmt.Errorf("--clients %d: want 1 to 64", o.clients))
 	}

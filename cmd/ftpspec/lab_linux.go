@@ -133,20 +133,23 @@ func runNATLab(ctx context.Context, o *labOptions, stdout, stderr io.Writer) (er
 	run.Finished = time.Now().UTC()
 	if ctx.Err() != nil {
 		run.Partial = true
+		run.PartialReason = "interrupted: " + context.Cause(ctx).Error()
 	}
-	printLoadSummary(stdout, run.Load)
-	printLab(stdout, doc)
-	if err := o.out.write(stdout, run); err != nil {
-		return err
-	}
+	human := o.out.human(stdout, stderr)
+	printLoadSummary(human, run.Load)
+	printLab(human, doc)
+	werr := o.out.write(stdout, human, run)
 	if ctx.Err() != nil {
-		return unreachableErr(fmt.Errorf("lab nat: interrupted: %w", context.Cause(ctx)))
+		return withWriteErr(unreachableErr(fmt.Errorf("lab nat: interrupted: %w", context.Cause(ctx))), werr)
 	}
 	if loadErr != nil {
-		return loadErr
+		return withWriteErr(loadErr, werr)
 	}
 	if err := loadgen.Verdict(run.Load); err != nil {
-		return err
+		return withWriteErr(err, werr)
+	}
+	if werr != nil {
+		return withWriteErr(nil, werr)
 	}
 	if len(doc.Findings) > 0 {
 		return failedErr(fmt.Errorf("lab nat: %s", strings.Join(doc.Findings, "; ")))
@@ -365,7 +368,7 @@ func (n *natLab) load(ctx context.Context, doc *reports.Lab) (*reports.Run, erro
 	if merged.Label == "" {
 		merged.Label = "lab nat: " + map[bool]string{true: "server behind NAT", false: "client NAT"}[o.behindNAT]
 	}
-	merged.Tool = reports.Tool{Name: "ftpspec", Version: version}
+	merged.Tool = toolOf(buildInfo())
 	merged.Started = n.started
 	if len(errs) > 0 {
 		merged.Partial = true

@@ -1,10 +1,14 @@
 package main
 
 import (
+	"crypto/sha256"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"io"
+	"maps"
 	"os"
+	"slices"
 	"strings"
 	"time"
 
@@ -38,13 +42,13 @@ var loadFlags = []struct{ flag, key, usage string }{
 
 func newLoadCmd(stdout, stderr io.Writer) *cobra.Command {
 	var (
-		targetURL, scenarioFile, label string
-		shardEnv                       string
-		shards                         int
-		thresholds                     []string
-		keep, lockstepOff              bool
-		thiefNetns                     string
-		out                            outputs
+		targetURL, scenarioFile, label, runID string
+		shardEnv                              string
+		shards                                int
+		thresholds                            []string
+		keep, lockstepOff                     bool
+		thiefNetns                            string
+		out                                   outputs
 	)
 	cmd := &cobra.Command{
 		Use:   "load [--target URL] [--scenario FILE] [--sessions N] [--transfers N] [--size BYTES] [--json FILE] [--html FILE]",
@@ -54,6 +58,11 @@ func newLoadCmd(stdout, stderr io.Writer) *cobra.Command {
 			"of every transfer belongs to the file that transfer asked for. Misrouted, corrupt and stolen\n" +
 			"transfers always fail the run; --threshold adds more gates (misrouted==0, p99<250ms,\n" +
 			"transfers_per_s>=3000, error_rate<0.1%). Without --target it runs against an embedded reference server.",
+		Example: "  ftpspec load                                                      # against an embedded reference server\n" +
+			"  ftpspec load --target ftp://test:test@127.0.0.1:2121 --sessions 500 --transfers 10 --size 1MiB \\\n" +
+			"               --threshold 'p99<250ms' --threshold 'transfers_per_s>=1000' --json load.json\n" +
+			"  ftpspec load --scenario load.yaml --mix RETR:8,STOR:1 --mode mixed --steal 20\n" +
+			"  ftpspec load --target URL --sessions 20000 --transfers 5 --shard 1/4 --json shard1.json",
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			sc := loadgen.Default()
@@ -107,6 +116,9 @@ func newLoadCmd(stdout, stderr io.Writer) *cobra.Command {
 			if err := sc.Validate(); err != nil {
 				return usageErr(err)
 			}
+			if err := out.check(); err != nil {
+				return err
+			}
 			s, err := openTarget(targetURL, embeddedRange(sc))
 			if err != nil {
 				return err
@@ -131,32 +143,52 @@ func newLoadCmd(stdout, stderr io.Writer) *cobra.Command {
 			l, lerr := loadgen.Run(cmd.Context(), sc, opts)
 			progress.Close()
 			run.Finished = time.Now().UTC()
+			human := out.human(stdout, stderr)
 			if l == nil {
-				return lerr
+				if !is[*loadgen.TargetError](lerr) && !is[*loadgen.IncompleteError](lerr) {
+					return lerr // a usage error: nothing ran, nothing to write
+				}
+				// The target refused, or the run was stopped before any load: the document
+				// still says what was asked, of whom, and why nothing was measured.
+				run.Partial = true
+				run.PartialReason = terminalSafe(oneLine(lerr.Error()))
+				return withWriteErr(lerr, out.write(stdout, human, run))
+			}
+			if l.Shard != nil {
+				tgt := s.target.String()
+				if s.embedded != nil {
+					tgt = "embedded reference" // a random port per process: the same server to merge
+				}
+				l.Shard.Run = shardRunID(runID, tgt, sc)
 			}
 			run.Load = l
 			if is[*loadgen.IncompleteError](lerr) {
 				run.Partial = true
+				run.PartialReason = terminalSafe(oneLine(lerr.Error()))
 			}
-			printLoadSummary(stdout, l)
-			if err := out.write(stdout, run); err != nil {
-				return err
-			}
+			printLoadSummary(human, l)
+			werr := out.write(stdout, human, run)
 			if lerr != nil {
-				return lerr
+				return withWriteErr(lerr, werr)
 			}
-			return loadgen.Verdict(l)
+			return withWriteErr(loadgen.Verdict(l), werr)
 		},
 	}
 	f := cmd.Flags()
 	f.StringVar(&targetURL, "target", "", "server URL ftp://user:pass@host:port[/dir] (default: an embedded reference server)")
 	f.StringVar(&scenarioFile, "scenario", "", "scenario YAML file (flags override it)")
 	f.StringVar(&label, "label", "", "a name for this run in reports")
+	defaults := loadDefaults()
 	for _, lf := range loadFlags {
-		f.String(lf.flag, "", lf.usage)
+		usage := lf.usage
+		if d, ok := defaults[lf.flag]; ok {
+			usage += " (default " + d + ")"
+		}
+		f.String(lf.flag, "", usage)
 	}
 	f.StringVar(&shardEnv, "shard-from-env", "", "take the 0-based shard index from environment variable NAME (e.g. JOB_COMPLETION_INDEX); with --shards")
 	f.IntVar(&shards, "shards", 0, "the number of shards, with --shard-from-env")
+	f.StringVar(&runID, "run-id", "", "identity the shards of one run share, checked by 'report merge' (default: derived from the target and the scenario)")
 	f.StringArrayVar(&thresholds, "threshold", nil, "fail the run unless EXPR holds, e.g. 'p99<250ms' (repeatable)")
 	f.BoolVar(&keep, "keep", false, "leave uploaded files on the server")
 	// The NAT lab runs its thieves in a namespace of their own; not for direct use.
@@ -188,6 +220,18 @@ func printLoadSummary(w io.Writer, l *reports.Load) {
 	fmt.Fprintf(w, "latency    p50 %.1f ms  p90 %.1f ms  p99 %.1f ms  max %.1f ms\n", l.LatencyMS.P50, l.LatencyMS.P90, l.LatencyMS.P99, l.LatencyMS.Max)
 	fmt.Fprintf(w, "data ports %d distinct, %d shared while pending, peak %d data connections open at once\n",
 		l.DataPorts.Distinct, l.DataPorts.SharedWhilePending, l.MaxSimultaneousDataConnections)
+	if p := l.Preparation; p != nil {
+		fmt.Fprintf(w, "prepare    %d files uploaded", p.Files)
+		if p.Retries > 0 {
+			keys := slices.Sorted(maps.Keys(p.Refusals))
+			var parts []string
+			for _, k := range keys {
+				parts = append(parts, fmt.Sprintf("%s ×%d", k, p.Refusals[k]))
+			}
+			fmt.Fprintf(w, ", %d retried after transient refusals (%s)", p.Retries, strings.Join(parts, ", "))
+		}
+		fmt.Fprintln(w)
+	}
 	if l.Thieves != nil {
 		fmt.Fprintf(w, "thieves    %d attempts from %s, %d connected, %d bytes stolen\n", l.Thieves.Attempts, l.Thieves.Source, l.Thieves.Connected, l.Thieves.BytesStolen)
 	}
@@ -208,4 +252,35 @@ func humanBytes(v float64) string {
 		i++
 	}
 	return strings.TrimSpace(fmt.Sprintf("%.1f %s", v, units[i]))
+}
+
+// shardRunID is the identity 'report merge' uses to refuse shards of different runs: the
+// --run-id given, or one derived from what every shard of a run shares (the target and the
+// scenario's work, not the shard index), so shards started on different machines agree on it
+// without coordination.
+func shardRunID(given, target string, sc loadgen.Scenario) string {
+	if given != "" {
+		return given
+	}
+	sum := sha256.Sum256([]byte(fmt.Sprintf("%s|%d|%d|%v|%v|%v|%s|%d|%d|%s|%s",
+		target, sc.Sessions, sc.Transfers, sc.Duration, sc.Mix, sc.Size, sc.DataMode, sc.Seed, sc.Shard.Count, sc.TLS, sc.Name)))
+	return hex.EncodeToString(sum[:6])
+}
+
+// loadDefaults are the defaults a load flag falls back to (from loadgen.Default), for --help:
+// the flags themselves are strings that only override the scenario when given.
+func loadDefaults() map[string]string {
+	d := loadgen.Default()
+	return map[string]string{
+		"sessions":  fmt.Sprint(d.Sessions),
+		"transfers": fmt.Sprint(d.Transfers),
+		"size":      d.Size.String(),
+		"mix":       "RETR",
+		"mode":      "epsv",
+		"tls":       string(d.TLS),
+		"timeout":   d.Timeout.String(),
+		"content":   string(d.Content),
+		"ramp-up":   "0s",
+		"steal":     "0",
+	}
 }

@@ -31,7 +31,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	root.SetArgs(bareJSONToStdout(args))
 	err := root.ExecuteContext(ctx)
 	if err != nil {
-		fmt.Fprintf(stderr, "ftpspec: %s\n", oneLine(err.Error()))
+		fmt.Fprintf(stderr, "ftpspec: %s\n", terminalSafe(oneLine(err.Error())))
 	}
 	return exitCode(err)
 }
@@ -61,6 +61,12 @@ func newRootCmd(stdout, stderr io.Writer) *cobra.Command {
 		newLabCmd(stdout, stderr),
 		newVersionCmd(stdout),
 	)
+	root.InitDefaultCompletionCmd() // now, so that it can be adjusted; cobra would add it later
+	for _, c := range root.Commands() {
+		if c.Name() == "completion" {
+			completionCmd(c)
+		}
+	}
 	return root
 }
 
@@ -76,4 +82,23 @@ func bareJSONToStdout(args []string) []string {
 		}
 	}
 	return out
+}
+
+// completionCmd makes cobra's completion command refuse a shell it does not know (it prints its
+// help and exits 0 otherwise) and gives it examples like every other command.
+func completionCmd(c *cobra.Command) {
+	var shells []string
+	for _, sub := range c.Commands() {
+		shells = append(shells, sub.Name())
+	}
+	c.Example = "  ftpspec completion bash > /etc/bash_completion.d/ftpspec\n" +
+		"  ftpspec completion zsh > \"${fpath[1]}/_ftpspec\"\n" +
+		"  ftpspec completion fish > ~/.config/fish/completions/ftpspec.fish"
+	c.Args = cobra.ArbitraryArgs
+	c.RunE = func(cmd *cobra.Command, args []string) error {
+		if len(args) == 0 {
+			return usageErr(fmt.Errorf("completion: name a shell: %s", strings.Join(shells, ", ")))
+		}
+		return usageErr(fmt.Errorf("completion %q: unknown shell (want %s)", args[0], strings.Join(shells, ", ")))
+	}
 }

@@ -32,6 +32,8 @@ func newSelftestCmd(stdout, stderr io.Writer) *cobra.Command {
 		Long: "selftest runs the conformance suite against the reference server once clean (everything must\n" +
 			"pass) and once per fault mode: each fault must be caught by the cases and load checks it names,\n" +
 			"and by no unrelated MUST case. It prints the table and exits 1 if anything is not as it must be.",
+		Example: "  ftpspec selftest                                 # the clean reference and every fault mode\n" +
+			"  ftpspec selftest --fault truncate --fault port-reuse",
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			faults := append(reference.Faults(), reference.SampledFaults()...)

@@ -27,10 +27,17 @@ func newServeCmd(stdout, stderr io.Writer) *cobra.Command {
 			"lets running transfers finish within the grace period, and exits.\n" +
 			"Users: test/test (read-write) and anonymous (read-only). Synthetic read-only files of any size\n" +
 			"exist at /synthetic/<size>/<name>.",
+		Example: "  ftpspec serve --listen 127.0.0.1:2121 --root /srv/ftp          # the reference server\n" +
+			"  ftpspec serve --fault shared-pasv-port                          # …breaking one rule on purpose\n" +
+			"  ftpspec serve --config server.yaml --grace 10s\n" +
+			"  ftpspec serve --list-faults",
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			if listFaults {
 				return printFaults(stdout)
+			}
+			if grace < 0 {
+				return usageErr(fmt.Errorf("--grace %s: want a duration ≥ 0 such as 30s", grace))
 			}
 			cfg := reference.Config{}
 			if config != "" {

@@ -10,6 +10,7 @@ import (
 	"fmt"
 	"net"
 	"net/url"
+	"strconv"
 	"strings"
 )
 
@@ -45,6 +46,9 @@ func Parse(raw string) (Target, error) {
 		if t.Scheme == "ftps" {
 			t.Port = "990"
 		}
+	} else if n, err := strconv.Atoi(t.Port); err != nil || n < 1 || n > 65535 {
+		// A bad port is a typo in the URL, not an unreachable server: say so before dialing.
+		return Target{}, fmt.Errorf("target URL %q: port %q is not a TCP port (1-65535)", raw, t.Port)
 	}
 	if t.User = u.User.Username(); t.User == "" {
 		t.User, t.Password = "anonymous", "ftpspec@"
