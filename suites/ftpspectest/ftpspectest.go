@@ -130,8 +130,8 @@ func Conform(t *testing.T, url string, opts Options) *reports.Conformance {
 		t.Run(subtestName(r), func(t *testing.T) { report(t, r, opts.Expect) })
 	}
 	tt := conf.Totals
-	t.Logf("ftpspec %s against %s: %d cases: %d pass, %d fail, %d warn, %d unsupported, %d skip, %d error, %d xfail, %d xpass",
-		run.Tool.Version, tgt, len(conf.Cases), tt.Pass, tt.Fail, tt.Warn, tt.Unsupported, tt.Skip, tt.Error, tt.XFail, tt.XPass)
+	t.Logf("ftpspec %s against %s: %d cases: %d pass, %d fail, %d warn, %d advisory, %d unsupported, %d skip, %d error, %d xfail, %d xpass",
+		run.Tool.Version, tgt, len(conf.Cases), tt.Pass, tt.Fail, tt.Warn, tt.Advisory, tt.Unsupported, tt.Skip, tt.Error, tt.XFail, tt.XPass)
 	writeJSON(t, opts.JSON, run)
 	return conf
 }
@@ -145,6 +145,10 @@ func report(t *testing.T, r reports.CaseResult, expectFile string) {
 		t.Errorf("%s fails (%s)\n%s", r.ID, r.Level, evidence(r))
 	case reports.Warn:
 		t.Logf("WARN: %s is not met (%s; ftpspectest.Options.Strict makes this a failure)\n%s", r.ID, r.Level, evidence(r))
+	case reports.Advisory:
+		// A security or robustness observation, not a broken requirement: it never fails a test,
+		// Strict included, but the author must see it.
+		t.Logf("ADVISORY: %s (a security or robustness observation, never a failure)\n%s", r.ID, evidence(r))
 	case reports.Unsupported:
 		t.Skipf("unsupported: %s", r.Reason)
 	case reports.Skip:
