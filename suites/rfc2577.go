@@ -322,8 +322,8 @@ func runForeignRefused(ctx context.Context, env *Env) error {
 	return nil
 }
 
-// quickSteal is one sampled attempt: PASV, a connection from the foreign address, a short pause
-// for the server to judge it, then the owner's connection and RETR. It returns how many bytes the
+// quickSteal is one sampled attempt: PASV, a connection from the foreign address, a short pause,
+// then the owner's connection and RETR. It returns how many bytes the
 // foreign connection received, or why the sample cannot go on ("" when it can).
 func quickSteal(ctx context.Context, c *Ctrl, name string, attempt int) (int, string, error) {
 	env := c.env
@@ -338,7 +338,10 @@ func quickSteal(ctx context.Context, c *Ctrl, name string, attempt int) (int, st
 	if err != nil {
 		thief = nil // refused at once: nothing to steal with
 	}
-	time.Sleep(20 * time.Millisecond)
+	// Time for the server to judge the stranger, and for a server that reports it on the control
+	// connection (pyftpdlib's 425, ~20 ms after) to have done so before RETR is sent, so that the
+	// unsolicited reply is recognised as such and not paired with RETR.
+	time.Sleep(60 * time.Millisecond)
 	owner, _ := c.DialData(ctx, ap)
 	rctx, cancel := context.WithTimeout(ctx, 8*time.Second)
 	defer cancel()
