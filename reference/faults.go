@@ -51,7 +51,7 @@ func catalogue() []struct {
 			"every PASV/EPSV returns one shared port; an arriving data connection goes to the oldest pending transfer of any session from the same client IP",
 			[]string{"rfc959/4.1.2/pasv-distinct-ports-sessions", "rfc2577/8/pasv-port-per-transfer", "load:misrouted", "load:shared_while_pending"}}},
 		{faultNoIPCheck, Fault{"no-ip-check",
-			"a data connection is accepted from any IP, not only the control connection's",
+			"a data connection is accepted from any IP, not only the control connection's (no-ip-check:P: only on a passive port opened with probability P)",
 			[]string{"rfc2577/4/pasv-foreign-ip-refused", "load:stolen"}}},
 		{faultSequentialPorts, Fault{"sequential-ports",
 			"passive ports are handed out in ascending order instead of at random, so the next one is predictable",
@@ -102,7 +102,10 @@ func Faults() []Fault {
 func SampledFaults() []Fault {
 	return []Fault{{Name: "port-reuse:0.1",
 		Description: "port-reuse striking 1 PASV/EPSV in 10: the passive-port cases must sample enough to catch it with 99 % probability",
-		CaughtBy:    []string{"rfc959/4.1.2/pasv-distinct-ports-sessions"}}}
+		CaughtBy:    []string{"rfc959/4.1.2/pasv-distinct-ports-sessions"}},
+		{Name: "no-ip-check:0.1",
+			Description: "no-ip-check on 1 passive port in 10: the foreign-connection case must sample enough ports to catch it with 99 % probability",
+			CaughtBy:    []string{"rfc2577/4/pasv-foreign-ip-refused"}}}
 }
 
 func faultNames() []string {
@@ -115,7 +118,7 @@ func faultNames() []string {
 
 // probabilistic lists the faults that may strike only sometimes ("port-reuse:0.1"): one that
 // strikes now and then is what a conformance run that samples too little misses.
-var probabilistic = []string{"port-reuse"}
+var probabilistic = []string{"port-reuse", "no-ip-check"}
 
 // parseFaultSpec splits "name" or "name:P" (0 < P <= 1, the chance the fault strikes each time
 // its rule is exercised). A plain name strikes every time.

@@ -49,7 +49,8 @@ func TestFaultProbability(t *testing.T) {
 		{"port-reuse:0", "want a number in (0, 1]", 0},
 		{"port-reuse:1.5", "want a number in (0, 1]", 0},
 		{"port-reuse:x", "want a number in (0, 1]", 0},
-		{"truncate:0.5", "supported for port-reuse only", 0},
+		{"truncate:0.5", "supported for port-reuse, no-ip-check only", 0},
+		{"no-ip-check:0.1", "", 0.1},
 		{"nonsense:0.5", "unknown fault", 0},
 	}
 	for _, tt := range tests {

@@ -114,7 +114,7 @@ func (s *session) openPassive() (dataSource, error) {
 		}
 		return nil, err
 	}
-	p := newPassive(ln, port, s.remote, srv.faults.has(faultNoIPCheck), srv.ports.free)
+	p := newPassive(ln, port, s.remote, srv.faults.strikes(faultNoIPCheck), srv.ports.free)
 	p.owner = s
 	if srv.faults.has(faultPortReuse) {
 		srv.notePassive(p)

@@ -41,6 +41,7 @@ type Env struct {
 	timeout      time.Duration
 	ports        *portLog
 	state        *runState
+	budget       *budgetCtx // the running case's context; nil outside a run
 
 	mu       sync.Mutex
 	nctrl    int
@@ -760,6 +761,9 @@ func sameBytes(want, got []byte) (bool, string) {
 // session tickets on the data connection, and closing a socket with such unread bytes makes the
 // kernel send a reset that discards whatever part of the upload is still queued.
 func (dc *DataConn) FinishUpload() {
+	// The server may take its time to close (RFC 959 sets no limit): the wait is the harness's,
+	// not the case's, so it does not count against the case's budget.
+	defer dc.env.harnessWait()()
 	_ = dc.SetDeadline(time.Now().Add(5 * time.Second))
 	nc := dc.Conn
 	if tc, ok := nc.(*tls.Conn); ok {
@@ -773,4 +777,19 @@ func (dc *DataConn) FinishUpload() {
 		_ = tcp.CloseWrite()
 	}
 	_, _ = io.Copy(io.Discard, io.LimitReader(nc, 1<<20))
+}
+
+// harnessWait marks a wait of the harness's own for something the RFC lets the server take its
+// time over: until the returned func is called, the case's budget does not run down (within a
+// bounded grace), and the transcript says when that mattered.
+func (e *Env) harnessWait() (done func()) {
+	if e == nil || e.budget == nil {
+		return func() {}
+	}
+	release := e.budget.hold()
+	return func() {
+		if g := release(); g >= 100*time.Millisecond {
+			e.Note("the harness waited %s for the server; the case's deadline moves by as much", g.Round(time.Millisecond))
+		}
+	}
 }

@@ -71,6 +71,11 @@ type Options struct {
 // against a server that may be shared, unless the user asks (--exhaust-max).
 const DefaultExhaustMax = 64
 
+// harnessGrace bounds how far the harness's own waits (a server closing after an upload, up to 5 s
+// each) may move a case's deadline: a slow but correct server is not cut short, and a case still
+// ends.
+const harnessGrace = 60 * time.Second
+
 // PortRange is an inclusive range of TCP ports.
 type PortRange struct{ Lo, Hi int }
 
@@ -370,7 +375,9 @@ func (s *runState) runOne(ctx context.Context, j job) reports.CaseResult {
 	if c.Budget != nil {
 		budget = max(budget, c.Budget(s.opts))
 	}
-	cctx, cancel := context.WithTimeout(ctx, budget)
+	// The harness's own waits (see Env.excuse) may move the deadline, by harnessGrace at most.
+	cctx, cancel := withBudget(ctx, budget, harnessGrace)
+	env.budget = cctx
 	err := runSafely(cctx, c, env)
 	timedOut := cctx.Err() == context.DeadlineExceeded && ctx.Err() == nil
 	cancel()
@@ -382,7 +389,11 @@ func (s *runState) runOne(ctx context.Context, j job) reports.CaseResult {
 
 	o, expected, actual, reason := Classify(c, err, s.opts.Strict)
 	if o == reports.Error && timedOut {
-		reason = fmt.Sprintf("timed out after %s: %s", budget, reason)
+		if g := cctx.Granted(); g > 0 {
+			reason = fmt.Sprintf("timed out after %s (budget %s, and %s the harness spent waiting): %s", budget+g, budget, g.Round(time.Millisecond), reason)
+		} else {
+			reason = fmt.Sprintf("timed out after %s: %s", budget, reason)
+		}
 	}
 	res.Expected, res.Actual = expected, actual
 	if o == reports.Error || o == reports.Fail {
