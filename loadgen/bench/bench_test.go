@@ -235,16 +235,27 @@ func TestLocalAddr(t *testing.T) {
 }
 
 func TestTreePSSCountsChildren(t *testing.T) {
-	cmd := exec.Command("sleep", "30")
+	// The child holds 64 MiB of private memory, so its share dwarfs the jitter of this process's
+	// own PSS (the garbage collector, shared pages of processes that come and go).
+	py, err := exec.LookPath("python3")
+	if err != nil {
+		t.Skip("python3 not found: it plays a child process with a known amount of memory")
+	}
+	const childMem = 64 << 20
+	cmd := exec.Command(py, "-c", "import time; x = bytearray(64 << 20); time.sleep(60)")
 	require.NoError(t, cmd.Start())
 	t.Cleanup(func() { _ = cmd.Process.Kill(); _ = cmd.Wait() })
 	assert.Contains(t, descendants(os.Getpid()), cmd.Process.Pid)
+	require.Eventually(t, func() bool {
+		kib, err := readPSS(cmd.Process.Pid)
+		return err == nil && kib*1024 >= childMem
+	}, 10*time.Second, 20*time.Millisecond, "the child never held its 64 MiB")
 	self, err := readPSS(os.Getpid())
 	require.NoError(t, err)
 	total, n, err := treePSS(os.Getpid())
 	require.NoError(t, err)
 	assert.GreaterOrEqual(t, n, 2)
-	assert.Greater(t, total, self)
+	assert.Greater(t, total, self+childMem/2/1024, "the tree's PSS (KiB) must include the child's 64 MiB")
 }
 
 func TestScenarioBenchSection(t *testing.T) {
