@@ -2,7 +2,13 @@ package suites
 
 import (
 	"context"
+	"crypto/ecdsa"
+	"crypto/elliptic"
+	"crypto/rand"
+	"crypto/tls"
+	"crypto/x509"
 	"fmt"
+	"math/big"
 	"net"
 	"strings"
 	"sync"
@@ -82,8 +88,9 @@ func (srv *scriptServer) serve(c net.Conn) {
 	reads := 0
 	b := make([]byte, 4096)
 	for {
-		_ = c.SetReadDeadline(time.Now().Add(30 * time.Second))
-		n, err := c.Read(b)
+		// s.conn, not c: a hook may have put TLS on the connection (AUTH TLS).
+		_ = s.conn.SetReadDeadline(time.Now().Add(30 * time.Second))
+		n, err := s.conn.Read(b)
 		if err != nil {
 			return
 		}
@@ -155,6 +162,33 @@ func (srv *scriptServer) defaults(s *scriptSession, verb, arg string) bool {
 		s.reply("500 " + verb + " not understood")
 	}
 	return true
+}
+
+// startTLS answers AUTH TLS: 234, then the server side of the handshake on the raw connection.
+// On success the session goes on over TLS; on failure the connection is left in the clear.
+func (s *scriptSession) startTLS(cert tls.Certificate) error {
+	s.reply("234 AUTH TLS OK")
+	tc := tls.Server(s.conn, &tls.Config{Certificates: []tls.Certificate{cert}})
+	_ = tc.SetDeadline(time.Now().Add(5 * time.Second))
+	err := tc.Handshake()
+	_ = tc.SetDeadline(time.Time{})
+	if err == nil {
+		s.conn = tc
+	}
+	return err
+}
+
+// testCert is a self-signed certificate for 127.0.0.1 (the engine skips verification: ftpspec
+// probes servers, it does not decide whom to trust).
+func testCert(t *testing.T) tls.Certificate {
+	t.Helper()
+	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	require.NoError(t, err)
+	tmpl := &x509.Certificate{SerialNumber: big.NewInt(1), NotBefore: time.Now().Add(-time.Hour), NotAfter: time.Now().Add(time.Hour),
+		IPAddresses: []net.IP{net.IPv4(127, 0, 0, 1)}}
+	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, &key.PublicKey, key)
+	require.NoError(t, err)
+	return tls.Certificate{Certificate: [][]byte{der}, PrivateKey: key}
 }
 
 func scriptedOptions(t *testing.T, srv *scriptServer) Options {
@@ -359,6 +393,108 @@ func TestPasvReleasedAfterSession(t *testing.T) {
 			require.NoError(t, err)
 			r := resultOf(t, res, "rfc959/3.2/pasv-released-after-session")
 			assert.Equal(t, tt.want, r.Outcome, "%s %s %s", r.Expected, r.Actual, r.Reason)
+		})
+	}
+}
+
+// TestEpsvUnknownProtocolLists: EPSV's 522 is "the 522 error messages as outlined in section 2",
+// whose text MUST list the supported families: vsftpd's "522 Bad network protocol." breaks it,
+// "522 … (1)" keeps it, and another code is a wrong code.
+func TestEpsvUnknownProtocolLists(t *testing.T) {
+	const id = "rfc2428/3/epsv-unknown-protocol"
+	tests := []struct {
+		name, reply string
+		want        reports.Outcome
+	}{
+		{"522 with the list", "522 Network protocol not supported, use (1)", reports.Pass},
+		{"522 without the list", "522 Bad network protocol.", reports.Fail},
+		{"another code", "501 Unknown network protocol", reports.Fail},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			srv := startScripted(t, []string{"EPSV"}, func(s *scriptSession, verb, arg string, _ bool) bool {
+				switch {
+				case verb == "EPSV" && arg == "7":
+					s.reply(tt.reply)
+				case verb == "EPSV":
+					s.reply("229 Entering Extended Passive Mode (|||40000|)")
+				default:
+					return false
+				}
+				return true
+			})
+			res, err := Run(context.Background(), []Case{caseByID(t, id)}, scriptedOptions(t, srv))
+			require.NoError(t, err)
+			r := resultOf(t, res, id)
+			assert.Equal(t, tt.want, r.Outcome, "%s %s %s", r.Expected, r.Actual, r.Reason)
+		})
+	}
+}
+
+// TestHandshakeFailureDrops: after plaintext where the ClientHello belongs, a server that writes
+// one last line and closes (vsftpd's "500 OOPS", ProFTPD's "421") did drop the connection; only a
+// server that answers and keeps the connection open went on in plaintext.
+func TestHandshakeFailureDrops(t *testing.T) {
+	const id = "rfc4217/10.1/handshake-failure-drops"
+	cert := testCert(t)
+	tests := []struct {
+		name  string
+		close bool
+		want  reports.Outcome
+	}{
+		{"a last line, then closed", true, reports.Pass},
+		{"a reply, connection kept open", false, reports.Warn},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			srv := startScripted(t, []string{"AUTH TLS"}, func(s *scriptSession, verb, _ string, _ bool) bool {
+				if verb != "AUTH" {
+					return false
+				}
+				if err := s.startTLS(cert); err != nil {
+					s.reply("500 OOPS: " + err.Error())
+					if tt.close {
+						s.conn.Close()
+					}
+				}
+				return true
+			})
+			res, err := Run(context.Background(), []Case{caseByID(t, id)}, scriptedOptions(t, srv))
+			require.NoError(t, err)
+			r := resultOf(t, res, id)
+			assert.Equal(t, tt.want, r.Outcome, "%s %s %s", r.Expected, r.Actual, r.Reason)
+		})
+	}
+}
+
+// TestAdatAfterTLSBeforeLogin: after AUTH TLS, before login, a server that answers every unknown
+// command 530 says nothing about ADAT (unsupported, as adat-without-auth grades it); a 503 is the
+// reply RFC 2228 asks for.
+func TestAdatAfterTLSBeforeLogin(t *testing.T) {
+	const id = "rfc2228/3/adat-after-tls"
+	cert := testCert(t)
+	for reply, want := range map[string]reports.Outcome{
+		"530 Please login with USER and PASS.": reports.Unsupported,
+		"503 Security exchange completed":      reports.Pass,
+	} {
+		t.Run(reply, func(t *testing.T) {
+			srv := startScripted(t, []string{"AUTH TLS"}, func(s *scriptSession, verb, _ string, _ bool) bool {
+				switch verb {
+				case "AUTH":
+					if err := s.startTLS(cert); err != nil {
+						s.conn.Close()
+					}
+				case "ADAT":
+					s.reply(reply)
+				default:
+					return false
+				}
+				return true
+			})
+			res, err := Run(context.Background(), []Case{caseByID(t, id)}, scriptedOptions(t, srv))
+			require.NoError(t, err)
+			r := resultOf(t, res, id)
+			assert.Equal(t, want, r.Outcome, "%s %s %s", r.Expected, r.Actual, r.Reason)
 		})
 	}
 }
