@@ -336,6 +336,9 @@ func (s *runState) runOne(ctx context.Context, j job) reports.CaseResult {
 	budget := s.opts.Timeout
 	if c.Budget != nil {
 		budget = max(budget, c.Budget(s.opts))
+		// A budget sized to the server's own delays is also how long one reply may take:
+		// Pure-FTPd's delay after a failed login grows past the per-operation --timeout.
+		env.timeout = budget
 	}
 	cctx, cancel := context.WithTimeout(ctx, budget)
 	err := runSafely(cctx, c, env)

@@ -498,3 +498,24 @@ func TestAdatAfterTLSBeforeLogin(t *testing.T) {
 		})
 	}
 }
+
+// TestBudgetCoversOneReply: a case whose budget fits the server's own delays may wait that long for
+// one reply: a server that delays each failed login past the per-operation --timeout (Pure-FTPd's
+// grow to 20 s and more) gets a verdict (advisory: it never closes), not a harness error.
+func TestBudgetCoversOneReply(t *testing.T) {
+	const id = "rfc2577/5/login-failures-close-421"
+	srv := startScripted(t, nil, func(s *scriptSession, verb, arg string, _ bool) bool {
+		if verb == "PASS" && arg != "test" {
+			time.Sleep(400 * time.Millisecond)
+			s.reply("530 Login incorrect")
+			return true
+		}
+		return false
+	})
+	opts := scriptedOptions(t, srv)
+	opts.Timeout = 250 * time.Millisecond
+	res, err := Run(context.Background(), []Case{caseByID(t, id)}, opts)
+	require.NoError(t, err)
+	r := resultOf(t, res, id)
+	assert.Equal(t, reports.Advisory, r.Outcome, "%s %s %s", r.Expected, r.Actual, r.Reason)
+}
