@@ -336,7 +336,15 @@ func rfc2389Recognized() []Case {
 			defer l.Close()
 			return c.Cmd(ctx, "EPRT "+ftpwire.FormatEPRT(l.Addr))
 		}},
-		{"lang", "LANG", "LANG", loggedIn(func(*Env) string { return "LANG" })},
+		// RFC 2640 §4.1: LANG "SHOULD be presented prior to authentication"; ProFTPD takes it
+		// only then (500 after login), as the rfc2640/4.2 cases also ask it.
+		{"lang", "LANG", "LANG before login", func(ctx context.Context, env *Env) (ftpwire.Reply, error) {
+			c, err := env.Connect(ctx)
+			if err != nil {
+				return ftpwire.Reply{}, err
+			}
+			return c.Cmd(ctx, "LANG")
+		}},
 		{"host", "HOST", "HOST before login", func(ctx context.Context, env *Env) (ftpwire.Reply, error) {
 			_, r, err := extHostFirst(ctx, env, "HOST "+extHostArg(env))
 			return r, err

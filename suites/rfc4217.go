@@ -10,6 +10,7 @@ import (
 	"net"
 	"slices"
 	"strings"
+	"syscall"
 	"time"
 
 	"github.com/ftpspec/ftpspec/internal/ftpwire"
@@ -953,16 +954,27 @@ func rfc4217Control() []Case {
 						return err
 					}
 				}
-				if r.Code != 220 {
+				// Processed is what the server did (a 2yz), not the code it chose: pyftpdlib
+				// answers "230 Ready for new user." (a code outside REIN's row of RFC 959's
+				// table, which rfc959/5.4/rein-replies grades) and has reinitialised the session.
+				if r.Class() != 2 {
 					return Unsupportedf("REIN is not processed on a TLS session: %s", quote(r))
+				}
+				if r.Code != 220 {
+					env.Note("REIN processed with %s (RFC 959 gives 220 for it): checking that TLS was cleared", quote(r))
 				}
 				dctx, cancel := context.WithTimeout(ctx, 5*time.Second)
 				err = c.DropTLS(dctx)
 				cancel()
 				if err != nil {
-					return Violatef("the TLS session cleared after the 220 (close_notify both ways)", "%v", err)
+					return Violatef("the TLS session cleared after REIN was processed (close_notify both ways)", "%v", err)
 				}
 				_, err = extAnswers(ctx, c, "NOOP")
+				if err != nil && (errors.Is(err, io.EOF) || errors.Is(err, syscall.ECONNRESET)) {
+					// Clearing TLS means going on in the clear ("revert to unprotected, clear
+					// communications"), not ending the session.
+					return Violatef("the control connection to go on in the clear once TLS was cleared (NOOP answered)", "the server closed it: %v", err)
+				}
 				return err
 			},
 		},

@@ -313,7 +313,8 @@ func TestEngineUnsolicitedReply(t *testing.T) {
 }
 
 // TestEngineLangInRFCState: a server that accepts LANG before login and refuses it after (as the
-// RFC 2640 §4.1 state allows) passes the LANG cases, which run before authentication.
+// RFC 2640 §4.1 state allows) passes the LANG cases, FEAT's "LANG is recognised" included, which
+// run before authentication.
 func TestEngineLangInRFCState(t *testing.T) {
 	srv := startScripted(t, []string{"LANG EN*;FR"}, func(s *scriptSession, verb, arg string, _ bool) bool {
 		if verb != "LANG" {
@@ -321,7 +322,7 @@ func TestEngineLangInRFCState(t *testing.T) {
 		}
 		switch {
 		case s.loggedIn:
-			s.reply("503 LANG must precede authentication")
+			s.reply("500 Unable to handle command") // ProFTPD 1.3.8 after login
 		case arg == "" || strings.EqualFold(arg, "en") || strings.EqualFold(arg, "fr"):
 			s.reply("200 language set")
 		case strings.ContainsAny(arg, "_!"):
@@ -332,7 +333,8 @@ func TestEngineLangInRFCState(t *testing.T) {
 		return true
 	})
 	ids := []string{"rfc2640/4.2/lang-default", "rfc2640/4.2/lang-case-insensitive", "rfc2640/4.2/lang-advertised-tag",
-		"rfc2640/4.2/lang-unsupported-504", "rfc2640/4.2/lang-syntax-501", "rfc2640/4.1/lang-before-login"}
+		"rfc2640/4.2/lang-unsupported-504", "rfc2640/4.2/lang-syntax-501", "rfc2640/4.1/lang-before-login",
+		"rfc2389/3/feat-lang-recognized"}
 	var cases []Case
 	for _, id := range ids {
 		cases = append(cases, caseByID(t, id))
@@ -518,4 +520,40 @@ func TestBudgetCoversOneReply(t *testing.T) {
 	require.NoError(t, err)
 	r := resultOf(t, res, id)
 	assert.Equal(t, reports.Advisory, r.Outcome, "%s %s %s", r.Expected, r.Actual, r.Reason)
+}
+
+// TestReinClearsTLSProcessed: a REIN answered with another 2yz than 220 (pyftpdlib's "230 Ready for
+// new user.") was processed, so RFC 4217 §13's MUST applies and the TLS session must be cleared;
+// a refused REIN is unsupported.
+func TestReinClearsTLSProcessed(t *testing.T) {
+	const id = "rfc4217/13/rein-clears-tls"
+	cert := testCert(t)
+	for reply, want := range map[string]reports.Outcome{
+		"230 Ready for new user.":  reports.Fail, // processed, TLS kept: no close_notify back
+		"502 REIN not implemented": reports.Unsupported,
+	} {
+		t.Run(reply, func(t *testing.T) {
+			srv := startScripted(t, []string{"AUTH TLS", "PBSZ", "PROT"}, func(s *scriptSession, verb, _ string, _ bool) bool {
+				switch verb {
+				case "AUTH":
+					if err := s.startTLS(cert); err != nil {
+						s.conn.Close()
+					}
+				case "PBSZ":
+					s.reply("200 PBSZ=0")
+				case "PROT":
+					s.reply("200 Protection set")
+				case "REIN":
+					s.reply(reply)
+				default:
+					return false
+				}
+				return true
+			})
+			res, err := Run(context.Background(), []Case{caseByID(t, id)}, scriptedOptions(t, srv))
+			require.NoError(t, err)
+			r := resultOf(t, res, id)
+			assert.Equal(t, want, r.Outcome, "%s %s %s", r.Expected, r.Actual, r.Reason)
+		})
+	}
 }
