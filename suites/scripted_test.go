@@ -557,3 +557,14 @@ func TestReinClearsTLSProcessed(t *testing.T) {
 		})
 	}
 }
+
+// TestFeatArgumentAdvisory: RFC 2389 §3.2's "will result in a 501 reply" has no keyword: a server
+// that answers "FEAT FTPSPEC" with its feature list (vsftpd, Pure-FTPd) gets an advisory, not a warn.
+func TestFeatArgumentAdvisory(t *testing.T) {
+	const id = "rfc2389/3.2/feat-argument-501"
+	srv := startScripted(t, []string{"SIZE"}, nil)
+	res, err := Run(context.Background(), []Case{caseByID(t, id)}, scriptedOptions(t, srv))
+	require.NoError(t, err)
+	r := resultOf(t, res, id)
+	assert.Equal(t, reports.Advisory, r.Outcome, "%s %s %s", r.Expected, r.Actual, r.Reason)
+}
