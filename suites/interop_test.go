@@ -25,19 +25,19 @@ import (
 // keeps one list, audited once.
 const pyftpdlibGolden = "testdata/peers/pyftpdlib.yaml"
 
-// knownFailures is what the golden file records as failed in the plain run (tls none), by case ID,
-// with the justification.
-func knownFailures(t *testing.T, path string) map[string]string {
+// knownFailures is what the golden file records as failed in the run under --tls mode (none for
+// the plain run), by case ID, with the justification.
+func knownFailures(t *testing.T, path, mode string) map[string]string {
 	t.Helper()
 	g, err := golden.Load(path)
 	require.NoError(t, err)
 	known := map[string]string{}
 	for k, v := range g.Verdicts() {
-		if k.TLS == "none" && v.Outcome == reports.Fail {
+		if k.TLS == mode && v.Outcome == reports.Fail {
 			known[k.ID] = v.Why
 		}
 	}
-	require.NotEmpty(t, known, "%s records no failure in the plain run: the wrong file?", path)
+	require.NotEmpty(t, known, "%s records no failure under tls %s: the wrong file?", path, mode)
 	return known
 }
 
@@ -61,7 +61,7 @@ func TestInteropPyftpdlib(t *testing.T) {
 	require.NoError(t, err)
 	rng, err := ParsePortRange(pasv)
 	require.NoError(t, err)
-	deviations := knownFailures(t, pyftpdlibGolden)
+	deviations := knownFailures(t, pyftpdlibGolden, ModeNone)
 	res, err := Run(context.Background(), All(), Options{Target: tg, DeclaredRange: rng, Parallel: 4, Timeout: 30 * time.Second})
 	require.NoError(t, err)
 
