@@ -15,6 +15,9 @@
 #   INTEROP_LOAD=0                    skip the load runs
 #   INTEROP_KEEP_PEERS=1              leave the peers running at the end (stop: scripts/interop/peers.sh stop)
 #   INTEROP_CONFORM_TIMEOUT=300       seconds per conform run; INTEROP_LOAD_TIMEOUT=180 per load run
+#   INTEROP_EXHAUST=vsftpd            the peers whose whole passive range is exhausted by one more run
+#                                     (NAME-exhaust.json: rfc959/4.1.2/pasv-range-exhausted with
+#                                     --exhaust-max INTEROP_EXHAUST_MAX=1000, its own golden file); "" skips it
 #   FTPSPEC=bin/ftpspec               the binary under test; FTPSPEC_PEERS_HOME (see peers.sh)
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -27,6 +30,8 @@ CA=${FTPSPEC_PEERS_HOME:-/opt/ftpspec-peers}/tls/cert.pem
 read -r -a SELECTED <<<"${INTEROP_SERVERS:-}"
 CONFORM_TIMEOUT=${INTEROP_CONFORM_TIMEOUT:-300}
 LOAD_TIMEOUT=${INTEROP_LOAD_TIMEOUT:-180}
+read -r -a EXHAUST <<<"${INTEROP_EXHAUST-vsftpd}"
+EXHAUST_MAX=${INTEROP_EXHAUST_MAX:-1000}
 
 SECONDS=0
 BROKE=()
@@ -165,6 +170,17 @@ else
 			has_flag conform --label && args+=(--label "$name-tls")
 			ftpspec "conform --tls explicit $name" "$OUT/$name-tls-conform.log" "$CONFORM_TIMEOUT" "$name" "${args[@]}"
 			RESULT[$name]+=" tls=$(verdict "$RC" "$OUT/$name-tls.json")"
+		fi
+		# The exhaustion case on the peer's real range (vsftpd: 1000 ports, a session each, about
+		# 2 minutes): the default --exhaust-max 64 skips it on every peer. A run of its own, so the
+		# plain run stays what a user gets by default; its verdict has its own golden file.
+		if [[ " ${EXHAUST[*]} " == *" $name "* ]] && has_flag conform --exhaust-max; then
+			step "conform $name --exhaust-max $EXHAUST_MAX (range exhaustion)"
+			args=(conform "${base[@]}" --exhaust-max "$EXHAUST_MAX" --run rfc959/4.1.2/pasv-range-exhausted --json "$OUT/$name-exhaust.json")
+			has_flag conform --label && args+=(--label "$name-exhaust")
+			# The case's budget is 20 s + 250 ms a port; the run gets a minute more.
+			ftpspec "conform --exhaust-max $EXHAUST_MAX $name" "$OUT/$name-exhaust-conform.log" $((20 + EXHAUST_MAX / 4 + 60)) "$name" "${args[@]}"
+			RESULT[$name]+=" exhaust=$(verdict "$RC" "$OUT/$name-exhaust.json")"
 		fi
 	done
 fi

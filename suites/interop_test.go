@@ -15,25 +15,30 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/ftpspec/ftpspec/internal/golden"
 	"github.com/ftpspec/ftpspec/internal/target"
 	"github.com/ftpspec/ftpspec/reports"
 )
 
-// pyftpdlibDeviations are the MUST cases pyftpdlib 1.5.x fails, each checked against the RFC
-// sentence the case quotes: real deviations of the server, not harness artefacts. A case listed
-// here that passes is reported, so the list cannot go stale silently.
-var pyftpdlibDeviations = map[string]string{
-	"rfc959/5.1/type-ascii-nonprint": `"TYPE A N" → 504 "Unsupported type". RFC 959 §5.1 puts ASCII Non-print in the ` +
-		`minimum implementation and §5.3.2 gives its form, <type-code> ::= A [<sp> <form-code>]; pyftpdlib ` +
-		`accepts only "A" and "AN".`,
-	"rfc1123/4.1.2.12/telnet-negotiation-refused": `pyftpdlib does not parse Telnet IAC sequences: ` +
-		`"IAC WILL 24 IAC DO 1 NOOP" is answered 500 (the bytes taken as part of the command) instead of the ` +
-		`options being refused (RFC 1123 §4.1.2.12: "a server-FTP MUST be capable of accepting and refusing ` +
-		`Telnet negotiations").`,
-	"rfc2428/3/epsv-unknown-protocol": `"EPSV 7" → 501 "Unknown network protocol"; RFC 2428 §3: "If not, the ` +
-		`server MUST return the 522 error messages as outlined in section 2."`,
-	"rfc3659/7.5.5/perm-fact-letters": `perm=radfwMT: "T" is not one of RFC 3659 §7.5.5's perm letters ` +
-		`(a c d e f l m p r w; ABNF literals are case-insensitive, so "M" is "m").`,
+// pyftpdlibGolden is the golden file of pyftpdlib's verdicts (make interop): the failures it records,
+// each with its justification, are the documented deviations of the server. Reading them from there
+// keeps one list, audited once.
+const pyftpdlibGolden = "testdata/peers/pyftpdlib.yaml"
+
+// knownFailures is what the golden file records as failed in the run under --tls mode (none for
+// the plain run), by case ID, with the justification.
+func knownFailures(t *testing.T, path, mode string) map[string]string {
+	t.Helper()
+	g, err := golden.Load(path)
+	require.NoError(t, err)
+	known := map[string]string{}
+	for k, v := range g.Verdicts() {
+		if k.TLS == mode && v.Outcome == reports.Fail {
+			known[k.ID] = v.Why
+		}
+	}
+	require.NotEmpty(t, known, "%s records no failure under tls %s: the wrong file?", path, mode)
+	return known
 }
 
 // TestInteropPyftpdlib runs the suite against Debian's pyftpdlib (python3-pyftpdlib) on loopback:
@@ -56,6 +61,7 @@ func TestInteropPyftpdlib(t *testing.T) {
 	require.NoError(t, err)
 	rng, err := ParsePortRange(pasv)
 	require.NoError(t, err)
+	deviations := knownFailures(t, pyftpdlibGolden, ModeNone)
 	res, err := Run(context.Background(), All(), Options{Target: tg, DeclaredRange: rng, Parallel: 4, Timeout: 30 * time.Second})
 	require.NoError(t, err)
 
@@ -71,20 +77,20 @@ func TestInteropPyftpdlib(t *testing.T) {
 		}
 		if r.Outcome == reports.Fail || r.Outcome == reports.Error {
 			failed[r.ID] = true
-			if _, known := pyftpdlibDeviations[r.ID]; !known || r.Outcome == reports.Error {
+			if _, known := deviations[r.ID]; !known || r.Outcome == reports.Error {
 				unexpected = append(unexpected, line)
 			}
 		}
 	}
-	for id := range pyftpdlibDeviations {
+	for id := range deviations {
 		if !failed[id] {
 			stale = append(stale, id)
 		}
 	}
 	t.Logf("totals: %+v", res.Totals)
-	assert.Empty(t, unexpected, "MUST cases failing (or erroring) against pyftpdlib that are not documented deviations:\n%s", strings.Join(unexpected, "\n"))
+	assert.Empty(t, unexpected, "cases failing (or erroring) against pyftpdlib that %s does not record as failures:\n%s", pyftpdlibGolden, strings.Join(unexpected, "\n"))
 	if len(stale) > 0 {
-		t.Logf("documented pyftpdlib deviations that no longer fail (update the list): %v", stale)
+		t.Logf("failures recorded in %s that do not fail against this pyftpdlib (started without TLS or the interop config): %v", pyftpdlibGolden, stale)
 	}
 }
 

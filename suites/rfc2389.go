@@ -128,8 +128,11 @@ func rfc2389Cases() []Case {
 			Title:       "FEAT with a parameter is a syntax error (501)",
 			Requirement: `Errors in the command syntax, such as giving parameters, will result in a 501 reply.`,
 			Tags:        []string{"feat"},
-			// "will result" is no RFC 2119 keyword; servers that ignore the parameter harm no
-			// client, so a departure is a warning.
+			// Descriptive: "will result" is no RFC 2119 keyword, though RFC 2389 uses them
+			// elsewhere, and no code rule is broken by accepting the command (211 is no wrong
+			// code for an error; the server saw none). A server that ignores the parameter harms
+			// no client: a robustness observation (advisory), not a broken SHOULD.
+			Advisory: true,
 			Run: func(ctx context.Context, env *Env) error {
 				c, _, _, err := feat(ctx, env)
 				if err != nil {
@@ -336,7 +339,15 @@ func rfc2389Recognized() []Case {
 			defer l.Close()
 			return c.Cmd(ctx, "EPRT "+ftpwire.FormatEPRT(l.Addr))
 		}},
-		{"lang", "LANG", "LANG", loggedIn(func(*Env) string { return "LANG" })},
+		// RFC 2640 §4.1: LANG "SHOULD be presented prior to authentication"; ProFTPD takes it
+		// only then (500 after login), as the rfc2640/4.2 cases also ask it.
+		{"lang", "LANG", "LANG before login", func(ctx context.Context, env *Env) (ftpwire.Reply, error) {
+			c, err := env.Connect(ctx)
+			if err != nil {
+				return ftpwire.Reply{}, err
+			}
+			return c.Cmd(ctx, "LANG")
+		}},
 		{"host", "HOST", "HOST before login", func(ctx context.Context, env *Env) (ftpwire.Reply, error) {
 			_, r, err := extHostFirst(ctx, env, "HOST "+extHostArg(env))
 			return r, err

@@ -97,7 +97,16 @@ func rfc2428Cases() []Case {
 				if err != nil {
 					return err
 				}
-				return want(r, "EPSV 7 (an address family the server does not support)", 522)
+				if err := want(r, "EPSV 7 (an address family the server does not support)", 522); err != nil {
+					return err
+				}
+				// "The 522 error messages as outlined in section 2" carry the supported families:
+				// section 2's "The text portion of the response MUST indicate which network
+				// protocols the server does support", as "<text> (prot1,prot2,...,protn)".
+				if !protoList.MatchString(r.Text()) || strings.Count(r.Text(), "(") != 1 || strings.Count(r.Text(), ")") != 1 {
+					return Violatef("522 text … (1) or (1,2): the supported families in parentheses, as RFC 2428 §2 outlines", "%s", quote(r))
+				}
+				return nil
 			},
 		},
 		{

@@ -4,10 +4,13 @@ import (
 	"bytes"
 	"context"
 	"crypto/tls"
+	"errors"
 	"fmt"
 	"io"
+	"net"
 	"slices"
 	"strings"
+	"syscall"
 	"time"
 
 	"github.com/ftpspec/ftpspec/internal/ftpwire"
@@ -228,10 +231,19 @@ func rfc4217Auth() []Case {
 				}
 				nc := c.NetConn()
 				_ = nc.SetReadDeadline(time.Now().Add(3 * time.Second))
-				got, _ := io.ReadAll(io.LimitReader(nc, 4096))
+				got, err := io.ReadAll(io.LimitReader(nc, 4096))
 				env.Note("after plaintext in place of a ClientHello the server sent %d bytes: %q", len(got), truncate(got))
+				// Dropped: the server closed (EOF or a reset) within the wait. One last line before
+				// the close (vsftpd's "500 OOPS", ProFTPD's "421 TLS handshake failed") is not
+				// going on: only a connection still open after a plaintext reply is.
+				var ne net.Error
+				stillOpen := errors.As(err, &ne) && ne.Timeout()
 				if len(got) >= 4 && allDigits(string(got[:3])) && (got[3] == ' ' || got[3] == '-') {
-					return Violatef("the connection dropped (the handshake failed)", "the server went on in plaintext: %q", truncate(got))
+					if !stillOpen {
+						env.Note("the server closed the connection after that line (%v)", map[bool]any{true: "EOF", false: err}[err == nil])
+						return nil
+					}
+					return Violatef("the connection dropped (the handshake failed)", "the server went on in plaintext and kept the connection open: %q", truncate(got))
 				}
 				return nil
 			},
@@ -942,16 +954,27 @@ func rfc4217Control() []Case {
 						return err
 					}
 				}
-				if r.Code != 220 {
+				// Processed is what the server did (a 2yz), not the code it chose: pyftpdlib
+				// answers "230 Ready for new user." (a code outside REIN's row of RFC 959's
+				// table, which rfc959/5.4/rein-replies grades) and has reinitialised the session.
+				if r.Class() != 2 {
 					return Unsupportedf("REIN is not processed on a TLS session: %s", quote(r))
+				}
+				if r.Code != 220 {
+					env.Note("REIN processed with %s (RFC 959 gives 220 for it): checking that TLS was cleared", quote(r))
 				}
 				dctx, cancel := context.WithTimeout(ctx, 5*time.Second)
 				err = c.DropTLS(dctx)
 				cancel()
 				if err != nil {
-					return Violatef("the TLS session cleared after the 220 (close_notify both ways)", "%v", err)
+					return Violatef("the TLS session cleared after REIN was processed (close_notify both ways)", "%v", err)
 				}
 				_, err = extAnswers(ctx, c, "NOOP")
+				if err != nil && (errors.Is(err, io.EOF) || errors.Is(err, syscall.ECONNRESET)) {
+					// Clearing TLS means going on in the clear ("revert to unprotected, clear
+					// communications"), not ending the session.
+					return Violatef("the control connection to go on in the clear once TLS was cleared (NOOP answered)", "the server closed it: %v", err)
+				}
 				return err
 			},
 		},
@@ -980,9 +1003,10 @@ func rfc4217Control() []Case {
 			},
 		},
 		{
+			// The server's rule is quoted; "The ADAT command must be preceded by …" is the client's.
 			ID: "rfc2228/3/adat-after-tls", RFC: "2228", Section: "3", Level: Should,
 			Title:       "ADAT after the TLS exchange completed is refused (503)",
-			Requirement: `The ADAT command must be preceded by a successful AUTH command, and cannot be issued once a security data exchange completes (successfully or unsuccessfully), unless it is preceded by an AUTH command to reset the security state.`,
+			Requirement: `If the server has not yet received an AUTH command, or if a prior security data exchange completed, but the security state has not been reset with an AUTH command, it should respond with reply code 503.`,
 			Tags:        []string{"tls"}, Needs: tlsNeeds, TLS: OwnTLS,
 			// TLS servers need no ADAT and commonly do not implement it (500/502: unsupported).
 			Run: func(ctx context.Context, env *Env) error {
@@ -996,6 +1020,11 @@ func rfc4217Control() []Case {
 				}
 				if err := c.unsupportedIfUnknown(r, "ADAT"); err != nil {
 					return err
+				}
+				if r.Code == 530 {
+					// Not logged in yet: a server that answers every command it does not know
+					// with 530 before login says nothing about ADAT (as in adat-without-auth).
+					return Unsupportedf("ADAT after AUTH TLS, before login: %s", quote(r))
 				}
 				return recommended(r, 503, "ADAT after the TLS handshake")
 			},

@@ -374,6 +374,9 @@ func (s *runState) runOne(ctx context.Context, j job) reports.CaseResult {
 	budget := s.opts.Timeout
 	if c.Budget != nil {
 		budget = max(budget, c.Budget(s.opts))
+		// A budget sized to the server's own delays is also how long one reply may take:
+		// Pure-FTPd's delay after a failed login grows past the per-operation --timeout.
+		env.timeout = budget
 	}
 	// The harness's own waits (see Env.excuse) may move the deadline, by harnessGrace at most.
 	cctx, cancel := withBudget(ctx, budget, harnessGrace)

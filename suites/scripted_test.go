@@ -2,7 +2,13 @@ package suites
 
 import (
 	"context"
+	"crypto/ecdsa"
+	"crypto/elliptic"
+	"crypto/rand"
+	"crypto/tls"
+	"crypto/x509"
 	"fmt"
+	"math/big"
 	"net"
 	"strings"
 	"sync"
@@ -82,8 +88,9 @@ func (srv *scriptServer) serve(c net.Conn) {
 	reads := 0
 	b := make([]byte, 4096)
 	for {
-		_ = c.SetReadDeadline(time.Now().Add(30 * time.Second))
-		n, err := c.Read(b)
+		// s.conn, not c: a hook may have put TLS on the connection (AUTH TLS).
+		_ = s.conn.SetReadDeadline(time.Now().Add(30 * time.Second))
+		n, err := s.conn.Read(b)
 		if err != nil {
 			return
 		}
@@ -155,6 +162,33 @@ func (srv *scriptServer) defaults(s *scriptSession, verb, arg string) bool {
 		s.reply("500 " + verb + " not understood")
 	}
 	return true
+}
+
+// startTLS answers AUTH TLS: 234, then the server side of the handshake on the raw connection.
+// On success the session goes on over TLS; on failure the connection is left in the clear.
+func (s *scriptSession) startTLS(cert tls.Certificate) error {
+	s.reply("234 AUTH TLS OK")
+	tc := tls.Server(s.conn, &tls.Config{Certificates: []tls.Certificate{cert}})
+	_ = tc.SetDeadline(time.Now().Add(5 * time.Second))
+	err := tc.Handshake()
+	_ = tc.SetDeadline(time.Time{})
+	if err == nil {
+		s.conn = tc
+	}
+	return err
+}
+
+// testCert is a self-signed certificate for 127.0.0.1 (the engine skips verification: ftpspec
+// probes servers, it does not decide whom to trust).
+func testCert(t *testing.T) tls.Certificate {
+	t.Helper()
+	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	require.NoError(t, err)
+	tmpl := &x509.Certificate{SerialNumber: big.NewInt(1), NotBefore: time.Now().Add(-time.Hour), NotAfter: time.Now().Add(time.Hour),
+		IPAddresses: []net.IP{net.IPv4(127, 0, 0, 1)}}
+	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, &key.PublicKey, key)
+	require.NoError(t, err)
+	return tls.Certificate{Certificate: [][]byte{der}, PrivateKey: key}
 }
 
 func scriptedOptions(t *testing.T, srv *scriptServer) Options {
@@ -279,7 +313,8 @@ func TestEngineUnsolicitedReply(t *testing.T) {
 }
 
 // TestEngineLangInRFCState: a server that accepts LANG before login and refuses it after (as the
-// RFC 2640 §4.1 state allows) passes the LANG cases, which run before authentication.
+// RFC 2640 §4.1 state allows) passes the LANG cases, FEAT's "LANG is recognised" included, which
+// run before authentication.
 func TestEngineLangInRFCState(t *testing.T) {
 	srv := startScripted(t, []string{"LANG EN*;FR"}, func(s *scriptSession, verb, arg string, _ bool) bool {
 		if verb != "LANG" {
@@ -287,7 +322,7 @@ func TestEngineLangInRFCState(t *testing.T) {
 		}
 		switch {
 		case s.loggedIn:
-			s.reply("503 LANG must precede authentication")
+			s.reply("500 Unable to handle command") // ProFTPD 1.3.8 after login
 		case arg == "" || strings.EqualFold(arg, "en") || strings.EqualFold(arg, "fr"):
 			s.reply("200 language set")
 		case strings.ContainsAny(arg, "_!"):
@@ -298,7 +333,8 @@ func TestEngineLangInRFCState(t *testing.T) {
 		return true
 	})
 	ids := []string{"rfc2640/4.2/lang-default", "rfc2640/4.2/lang-case-insensitive", "rfc2640/4.2/lang-advertised-tag",
-		"rfc2640/4.2/lang-unsupported-504", "rfc2640/4.2/lang-syntax-501", "rfc2640/4.1/lang-before-login"}
+		"rfc2640/4.2/lang-unsupported-504", "rfc2640/4.2/lang-syntax-501", "rfc2640/4.1/lang-before-login",
+		"rfc2389/3/feat-lang-recognized"}
 	var cases []Case
 	for _, id := range ids {
 		cases = append(cases, caseByID(t, id))
@@ -361,4 +397,174 @@ func TestPasvReleasedAfterSession(t *testing.T) {
 			assert.Equal(t, tt.want, r.Outcome, "%s %s %s", r.Expected, r.Actual, r.Reason)
 		})
 	}
+}
+
+// TestEpsvUnknownProtocolLists: EPSV's 522 is "the 522 error messages as outlined in section 2",
+// whose text MUST list the supported families: vsftpd's "522 Bad network protocol." breaks it,
+// "522 … (1)" keeps it, and another code is a wrong code.
+func TestEpsvUnknownProtocolLists(t *testing.T) {
+	const id = "rfc2428/3/epsv-unknown-protocol"
+	tests := []struct {
+		name, reply string
+		want        reports.Outcome
+	}{
+		{"522 with the list", "522 Network protocol not supported, use (1)", reports.Pass},
+		{"522 without the list", "522 Bad network protocol.", reports.Fail},
+		{"another code", "501 Unknown network protocol", reports.Fail},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			srv := startScripted(t, []string{"EPSV"}, func(s *scriptSession, verb, arg string, _ bool) bool {
+				switch {
+				case verb == "EPSV" && arg == "7":
+					s.reply(tt.reply)
+				case verb == "EPSV":
+					s.reply("229 Entering Extended Passive Mode (|||40000|)")
+				default:
+					return false
+				}
+				return true
+			})
+			res, err := Run(context.Background(), []Case{caseByID(t, id)}, scriptedOptions(t, srv))
+			require.NoError(t, err)
+			r := resultOf(t, res, id)
+			assert.Equal(t, tt.want, r.Outcome, "%s %s %s", r.Expected, r.Actual, r.Reason)
+		})
+	}
+}
+
+// TestHandshakeFailureDrops: after plaintext where the ClientHello belongs, a server that writes
+// one last line and closes (vsftpd's "500 OOPS", ProFTPD's "421") did drop the connection; only a
+// server that answers and keeps the connection open went on in plaintext.
+func TestHandshakeFailureDrops(t *testing.T) {
+	const id = "rfc4217/10.1/handshake-failure-drops"
+	cert := testCert(t)
+	tests := []struct {
+		name  string
+		close bool
+		want  reports.Outcome
+	}{
+		{"a last line, then closed", true, reports.Pass},
+		{"a reply, connection kept open", false, reports.Warn},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			srv := startScripted(t, []string{"AUTH TLS"}, func(s *scriptSession, verb, _ string, _ bool) bool {
+				if verb != "AUTH" {
+					return false
+				}
+				if err := s.startTLS(cert); err != nil {
+					s.reply("500 OOPS: " + err.Error())
+					if tt.close {
+						s.conn.Close()
+					}
+				}
+				return true
+			})
+			res, err := Run(context.Background(), []Case{caseByID(t, id)}, scriptedOptions(t, srv))
+			require.NoError(t, err)
+			r := resultOf(t, res, id)
+			assert.Equal(t, tt.want, r.Outcome, "%s %s %s", r.Expected, r.Actual, r.Reason)
+		})
+	}
+}
+
+// TestAdatAfterTLSBeforeLogin: after AUTH TLS, before login, a server that answers every unknown
+// command 530 says nothing about ADAT (unsupported, as adat-without-auth grades it); a 503 is the
+// reply RFC 2228 asks for.
+func TestAdatAfterTLSBeforeLogin(t *testing.T) {
+	const id = "rfc2228/3/adat-after-tls"
+	cert := testCert(t)
+	for reply, want := range map[string]reports.Outcome{
+		"530 Please login with USER and PASS.": reports.Unsupported,
+		"503 Security exchange completed":      reports.Pass,
+	} {
+		t.Run(reply, func(t *testing.T) {
+			srv := startScripted(t, []string{"AUTH TLS"}, func(s *scriptSession, verb, _ string, _ bool) bool {
+				switch verb {
+				case "AUTH":
+					if err := s.startTLS(cert); err != nil {
+						s.conn.Close()
+					}
+				case "ADAT":
+					s.reply(reply)
+				default:
+					return false
+				}
+				return true
+			})
+			res, err := Run(context.Background(), []Case{caseByID(t, id)}, scriptedOptions(t, srv))
+			require.NoError(t, err)
+			r := resultOf(t, res, id)
+			assert.Equal(t, want, r.Outcome, "%s %s %s", r.Expected, r.Actual, r.Reason)
+		})
+	}
+}
+
+// TestBudgetCoversOneReply: a case whose budget fits the server's own delays may wait that long for
+// one reply: a server that delays each failed login past the per-operation --timeout (Pure-FTPd's
+// grow to 20 s and more) gets a verdict (advisory: it never closes), not a harness error.
+func TestBudgetCoversOneReply(t *testing.T) {
+	const id = "rfc2577/5/login-failures-close-421"
+	srv := startScripted(t, nil, func(s *scriptSession, verb, arg string, _ bool) bool {
+		if verb == "PASS" && arg != "test" {
+			time.Sleep(400 * time.Millisecond)
+			s.reply("530 Login incorrect")
+			return true
+		}
+		return false
+	})
+	opts := scriptedOptions(t, srv)
+	opts.Timeout = 250 * time.Millisecond
+	res, err := Run(context.Background(), []Case{caseByID(t, id)}, opts)
+	require.NoError(t, err)
+	r := resultOf(t, res, id)
+	assert.Equal(t, reports.Advisory, r.Outcome, "%s %s %s", r.Expected, r.Actual, r.Reason)
+}
+
+// TestReinClearsTLSProcessed: a REIN answered with another 2yz than 220 (pyftpdlib's "230 Ready for
+// new user.") was processed, so RFC 4217 §13's MUST applies and the TLS session must be cleared;
+// a refused REIN is unsupported.
+func TestReinClearsTLSProcessed(t *testing.T) {
+	const id = "rfc4217/13/rein-clears-tls"
+	cert := testCert(t)
+	for reply, want := range map[string]reports.Outcome{
+		"230 Ready for new user.":  reports.Fail, // processed, TLS kept: no close_notify back
+		"502 REIN not implemented": reports.Unsupported,
+	} {
+		t.Run(reply, func(t *testing.T) {
+			srv := startScripted(t, []string{"AUTH TLS", "PBSZ", "PROT"}, func(s *scriptSession, verb, _ string, _ bool) bool {
+				switch verb {
+				case "AUTH":
+					if err := s.startTLS(cert); err != nil {
+						s.conn.Close()
+					}
+				case "PBSZ":
+					s.reply("200 PBSZ=0")
+				case "PROT":
+					s.reply("200 Protection set")
+				case "REIN":
+					s.reply(reply)
+				default:
+					return false
+				}
+				return true
+			})
+			res, err := Run(context.Background(), []Case{caseByID(t, id)}, scriptedOptions(t, srv))
+			require.NoError(t, err)
+			r := resultOf(t, res, id)
+			assert.Equal(t, want, r.Outcome, "%s %s %s", r.Expected, r.Actual, r.Reason)
+		})
+	}
+}
+
+// TestFeatArgumentAdvisory: RFC 2389 §3.2's "will result in a 501 reply" has no keyword: a server
+// that answers "FEAT FTPSPEC" with its feature list (vsftpd, Pure-FTPd) gets an advisory, not a warn.
+func TestFeatArgumentAdvisory(t *testing.T) {
+	const id = "rfc2389/3.2/feat-argument-501"
+	srv := startScripted(t, []string{"SIZE"}, nil)
+	res, err := Run(context.Background(), []Case{caseByID(t, id)}, scriptedOptions(t, srv))
+	require.NoError(t, err)
+	r := resultOf(t, res, id)
+	assert.Equal(t, reports.Advisory, r.Outcome, "%s %s %s", r.Expected, r.Actual, r.Reason)
 }

@@ -205,9 +205,9 @@ func updateOne(stdout, stderr io.Writer, dir, runs, name string) int {
 // verdict whose golden justification is marked DISPUTED (see AUDIT.md) is counted and flagged.
 func printMatrix(stdout, stderr io.Writer, dir, runs string, names []string) int {
 	type row struct {
-		server, tls string
-		totals      reports.Totals
-		disputed    int
+		server, mode string
+		totals       reports.Totals
+		disputed     int
 	}
 	var rows []row
 	var notes, loads []string
@@ -228,7 +228,7 @@ func printMatrix(stdout, stderr io.Writer, dir, runs string, names []string) int
 		failed := map[string][]string{} // case ID → the modes it failed under
 		var order []string
 		for _, m := range g.Modes {
-			r := row{server: server, tls: m.TLS}
+			r := row{server: server, mode: runName(name, m.TLS)}
 			for _, k := range sortedVerdictKeys(o.Verdicts) {
 				if k.TLS != m.TLS {
 					continue
@@ -276,7 +276,7 @@ func printMatrix(stdout, stderr io.Writer, dir, runs string, names []string) int
 	head = append(head, "of which disputed")
 	fmt.Fprintf(stdout, "| %s |\n|%s\n", strings.Join(head, " | "), strings.Repeat("---|", len(head)))
 	for _, r := range rows {
-		cells := []string{r.server, modeName(r.tls)}
+		cells := []string{r.server, r.mode}
 		for _, c := range cols {
 			cells = append(cells, fmt.Sprint(r.totals.Count(c)))
 		}
@@ -301,6 +301,19 @@ func modeName(tls string) string {
 		return "plain"
 	}
 	return "TLS " + tls
+}
+
+// exhaustSuffix names the run scripts/interop.sh makes of the range-exhaustion case alone, with
+// --exhaust-max as large as the peer's range (NAME-exhaust.json, golden file NAME-exhaust.yaml).
+const exhaustSuffix = "-exhaust"
+
+// runName is the matrix's "control connection" column: the TLS mode, and which run it was when the
+// peer's name says it is not the full suite.
+func runName(peer, tls string) string {
+	if strings.HasSuffix(peer, exhaustSuffix) {
+		return modeName(tls) + ", range exhaustion only (--exhaust-max)"
+	}
+	return modeName(tls)
 }
 
 func modesLabel(modes []string, of int) string {

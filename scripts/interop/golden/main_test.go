@@ -85,3 +85,42 @@ func TestMissingRunAndUsage(t *testing.T) {
 	assert.Equal(t, exitBadInput, run([]string{"-golden", dir, "extra"}, &out, &errOut))
 	assert.Equal(t, exitBadInput, run([]string{"-golden", t.TempDir()}, &out, &errOut), "no golden file at all")
 }
+
+// TestExhaustRun: the range-exhaustion run (NAME-exhaust.json) is a peer of its own for the check
+// and the update, and the matrix names it as that run, not as a second plain run of the server.
+func TestExhaustRun(t *testing.T) {
+	dir, runs := t.TempDir(), t.TempDir()
+	writeRun(t, filepath.Join(runs, "srv.json"), "none", map[string]reports.Outcome{"a/1/x": reports.Pass})
+	writeRun(t, filepath.Join(runs, "srv-exhaust.json"), "none", map[string]reports.Outcome{"a/1/exhausted": reports.Fail})
+	call := func(args ...string) (int, string) {
+		var out, errOut bytes.Buffer
+		code := run(append([]string{"-golden", dir, "-runs", runs}, args...), &out, &errOut)
+		return code, out.String() + errOut.String()
+	}
+	code, out := call("-update")
+	assert.Equal(t, exitChanged, code, out)
+	assert.Contains(t, out, "a/1/exhausted [tls none]: fail", "the exhaustion run's verdict needs its justification")
+	require.FileExists(t, filepath.Join(dir, "srv-exhaust.yaml"))
+	for name, why := range map[string]string{"srv": "", "srv-exhaust": `, why: "MUST broken"`} {
+		gf := filepath.Join(dir, name+".yaml")
+		b, err := os.ReadFile(gf)
+		require.NoError(t, err)
+		b = bytes.Replace(b, []byte(`version: ""`), []byte(`version: "srv 1.0 (build)"`), 1)
+		b = bytes.Replace(b, []byte("{id: a/1/exhausted, outcome: fail}"), []byte("{id: a/1/exhausted, outcome: fail"+why+"}"), 1)
+		require.NoError(t, os.WriteFile(gf, b, 0o644))
+	}
+	code, out = call()
+	assert.Equal(t, exitOK, code, out)
+	assert.Contains(t, out, "srv-exhaust: 1 verdicts as recorded")
+
+	writeRun(t, filepath.Join(runs, "srv-exhaust.json"), "none", map[string]reports.Outcome{"a/1/exhausted": reports.Unsupported})
+	code, out = call()
+	assert.Equal(t, exitChanged, code, "a change of the exhaustion verdict fails the check")
+	assert.Contains(t, out, "CHANGED  a/1/exhausted [tls none]")
+
+	writeRun(t, filepath.Join(runs, "srv-exhaust.json"), "none", map[string]reports.Outcome{"a/1/exhausted": reports.Fail})
+	code, out = call("-matrix")
+	assert.Equal(t, exitOK, code, out)
+	assert.Contains(t, out, "| srv 1.0 | plain | 1 | 0 | 0 |")
+	assert.Contains(t, out, "| srv 1.0 | plain, range exhaustion only (--exhaust-max) | 0 | 1 | 0 |")
+}
