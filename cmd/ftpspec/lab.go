@@ -3,6 +3,7 @@ package main
 import (
 	"errors"
 	"fmt"
+	"github.com/ftpspec/ftpspec/reports"
 	"io"
 	"slices"
 	"strings"
@@ -173,10 +174,14 @@ func (o *labOptions) parse(fs *pflag.FlagSet) error {
 	return nil
 }
 
+// parseRange is the project's one port-range grammar (reports.ParsePortRange) with the lab's own
+// rule on top: the server in the lab runs unprivileged ports only.
 func parseRange(s string) (lo, hi int, err error) {
-	var a, b int
-	if _, err := fmt.Sscanf(s, "%d-%d", &a, &b); err != nil || a < 1024 || b > 65535 || a > b {
-		return 0, 0, fmt.Errorf("%q: want LO-HI with 1024 <= LO <= HI <= 65535", s)
+	if lo, hi, err = reports.ParsePortRange(s); err != nil {
+		return 0, 0, err
 	}
-	return a, b, nil
+	if lo < 1024 {
+		return 0, 0, fmt.Errorf("port range %q: want LO >= 1024 (the lab's server does not bind privileged ports)", s)
+	}
+	return lo, hi, nil
 }
