@@ -422,12 +422,8 @@ func (c *Conn) Waiting(ctx context.Context, wait time.Duration) (bool, error) {
 	if err := ctx.Err(); err != nil {
 		return false, err
 	}
-	if c.rend == len(c.rbuf) {
-		c.rpos, c.rend = 0, 0
-	}
-	if c.rpos == c.rend {
-		c.rpos, c.rend = 0, 0
-	}
+	// Nothing is buffered (checked above), so the whole buffer is free for the read.
+	c.rpos, c.rend = 0, 0
 	_ = c.raw.SetReadDeadline(time.Now().Add(wait))
 	n, _ := c.nc.Read(c.rbuf[c.rend:])
 	_ = c.raw.SetReadDeadline(time.Time{})
