@@ -37,42 +37,31 @@ func CheckNamespace(ns string) error {
 
 // DialContext connects to addr ("host:port") from inside the namespace.
 func (d Dialer) DialContext(ctx context.Context, network, addr string) (net.Conn, error) {
-	f, err := os.Open(filepath.Join("/run/netns", d.NS))
-	if err != nil {
-		return nil, fmt.Errorf("namespace %s: %w", d.NS, err)
-	}
-	type result struct {
-		c   net.Conn
-		err error
-	}
-	ch := make(chan result, 1)
-	go func() {
-		defer f.Close()
-		runtime.LockOSThread()
-		// No UnlockOSThread: see the type's comment.
-		if err := unix.Setns(int(f.Fd()), unix.CLONE_NEWNET); err != nil {
-			ch <- result{err: fmt.Errorf("enter namespace %s: %w", d.NS, err)}
-			return
-		}
+	return inNamespace(d.NS, func() (net.Conn, error) {
 		var nd net.Dialer
 		if d.Local.IsValid() {
 			nd.LocalAddr = &net.TCPAddr{IP: d.Local.AsSlice()}
 		}
-		c, err := nd.DialContext(ctx, network, addr)
-		ch <- result{c, err}
-	}()
-	r := <-ch
-	return r.c, r.err
+		return nd.DialContext(ctx, network, addr)
+	})
 }
 
 // Listen opens a TCP listener inside namespace ns, the same way DialContext dials.
 func Listen(ns, addr string) (net.Listener, error) {
+	return inNamespace(ns, func() (net.Listener, error) { return net.Listen("tcp", addr) })
+}
+
+// inNamespace runs open on a fresh OS thread that has entered namespace ns: a socket belongs to
+// the namespace of the thread that made it, and keeps it after the thread is gone. The thread is
+// never unlocked, so the runtime ends it with the goroutine instead of reusing it elsewhere.
+func inNamespace[T any](ns string, open func() (T, error)) (T, error) {
+	var zero T
 	f, err := os.Open(filepath.Join("/run/netns", ns))
 	if err != nil {
-		return nil, fmt.Errorf("namespace %s: %w", ns, err)
+		return zero, fmt.Errorf("namespace %s: %w", ns, err)
 	}
 	type result struct {
-		ln  net.Listener
+		v   T
 		err error
 	}
 	ch := make(chan result, 1)
@@ -80,14 +69,14 @@ func Listen(ns, addr string) (net.Listener, error) {
 		defer f.Close()
 		runtime.LockOSThread()
 		if err := unix.Setns(int(f.Fd()), unix.CLONE_NEWNET); err != nil {
-			ch <- result{err: fmt.Errorf("enter namespace %s: %w", ns, err)}
+			ch <- result{zero, fmt.Errorf("enter namespace %s: %w", ns, err)}
 			return
 		}
-		ln, err := net.Listen("tcp", addr)
-		ch <- result{ln, err}
+		v, err := open()
+		ch <- result{v, err}
 	}()
 	r := <-ch
-	return r.ln, r.err
+	return r.v, r.err
 }
 
 // Conntrack is one connection of a router's connection-tracking table: the tuple as it entered
