@@ -122,17 +122,27 @@ func observe(runs, name string) (*golden.Observed, error) {
 	return golden.Observe(docs)
 }
 
-func checkOne(stdout, stderr io.Writer, dir, runs, name string) int {
-	gf := filepath.Join(dir, name+".yaml")
+// loadBoth reads a server's golden file and its runs, and says on stderr (with the exit status)
+// which of the two could not be had.
+func loadBoth(stderr io.Writer, gf, runs, name string) (*golden.File, *golden.Observed, int) {
 	g, err := golden.Load(gf)
 	if err != nil {
 		fmt.Fprintln(stderr, "golden:", err)
-		return exitBadInput
+		return nil, nil, exitBadInput
 	}
 	o, err := observe(runs, name)
 	if err != nil {
 		fmt.Fprintf(stderr, "golden: %s: %v\n", name, err)
-		return exitIncomplete
+		return nil, nil, exitIncomplete
+	}
+	return g, o, exitOK
+}
+
+func checkOne(stdout, stderr io.Writer, dir, runs, name string) int {
+	gf := filepath.Join(dir, name+".yaml")
+	g, o, code := loadBoth(stderr, gf, runs, name)
+	if code != exitOK {
+		return code
 	}
 	changes := golden.Compare(g, o)
 	if len(changes) == 0 {
@@ -213,15 +223,9 @@ func printMatrix(stdout, stderr io.Writer, dir, runs string, names []string) int
 	var notes, loads []string
 	used := map[reports.Outcome]bool{reports.Pass: true, reports.Fail: true, reports.Warn: true}
 	for _, name := range names {
-		g, err := golden.Load(filepath.Join(dir, name+".yaml"))
-		if err != nil {
-			fmt.Fprintln(stderr, "golden:", err)
-			return exitBadInput
-		}
-		o, err := observe(runs, name)
-		if err != nil {
-			fmt.Fprintf(stderr, "golden: %s: %v\n", name, err)
-			return exitIncomplete
+		g, o, code := loadBoth(stderr, filepath.Join(dir, name+".yaml"), runs, name)
+		if code != exitOK {
+			return code
 		}
 		server, _, _ := strings.Cut(g.Version, " (")
 		why := g.Verdicts()
